@@ -1,0 +1,33 @@
+# Helpers shared by every target of the project.
+
+# All .cpp files directly under DIR (relative to the source root), sorted.
+function(fixres_glob out dir)
+  file(GLOB files CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/*.cpp)
+  list(SORT files)
+  set(${out} ${files} PARENT_SCOPE)
+endfunction()
+
+# Include path and warnings for a target of the torch-free core.
+function(fixres_setup_target target)
+  target_include_directories(${target} PUBLIC
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/src>
+    $<INSTALL_INTERFACE:include>)
+  target_compile_options(${target} PRIVATE ${FIXRES_WARNINGS})
+endfunction()
+
+# A target that uses LibTorch: links torch and shares one precompiled header.
+function(fixres_setup_torch_target target)
+  fixres_setup_target(${target})
+  target_link_libraries(${target} PUBLIC ${TORCH_LIBRARIES})
+  if(TARGET fixres_pch_host)
+    target_precompile_headers(${target} REUSE_FROM fixres_pch_host)
+  endif()
+endfunction()
+
+# One tiny object library owns the precompiled header; the others reuse it.
+if(NOT TARGET fixres_pch_host)
+  add_library(fixres_pch_host OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch_host.cpp)
+  target_link_libraries(fixres_pch_host PUBLIC ${TORCH_LIBRARIES})
+  target_compile_options(fixres_pch_host PRIVATE ${FIXRES_WARNINGS})
+  target_precompile_headers(fixres_pch_host PRIVATE <torch/torch.h>)
+endif()

@@ -1,0 +1,1 @@
+// Owns the precompiled header <torch/torch.h>; see cmake/FixresTargets.cmake.

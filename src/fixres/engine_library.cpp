@@ -1,0 +1,27 @@
+// The entry table of libfixres.so (see fixres/engine/api.h).
+#include <torch/torch.h>
+
+#include <thread>
+
+#include "fixres/engine/api.h"
+
+namespace {
+
+void set_threads(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
+  if (threads <= 0) threads = 1;
+  torch::set_num_threads(threads);
+}
+
+fixres::engine::EngineApi make_api() {
+  fixres::engine::EngineApi api;
+  api.set_threads = &set_threads;
+  return api;
+}
+
+}  // namespace
+
+extern "C" const fixres::engine::EngineApi* fixres_engine_api() {
+  static const fixres::engine::EngineApi api = make_api();
+  return &api;
+}
