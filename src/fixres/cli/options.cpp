@@ -1,0 +1,56 @@
+#include "fixres/cli/options.h"
+
+#include "fixres/cli/command.h"
+
+namespace fixres::cli {
+
+void add_model_flags(CLI::App& app, ModelFlags& flags, bool weights_required) {
+  app.add_option("--architecture", flags.architecture,
+                 "Network: ResNet50, IGAM_Resnext101_32x48d, PNASNet, EfficientNet")
+      ->capture_default_str();
+  app.add_option("--EfficientNet-models", flags.efficientnet_model,
+                 "timm name with --architecture EfficientNet: tf_efficientnet_b0 … b8, _ap/_ns, "
+                 "tf_efficientnet_l2_ns, tf_efficientnet_l2_ns_475")
+      ->capture_default_str();
+  auto* weights = app.add_option("--weight-path,--resnet-weight-path", flags.weight_path,
+                                 "Weights: .pth (legacy or zip) or .safetensors");
+  if (weights_required) weights->required();
+  app.add_flag("--non-strict", flags.non_strict,
+               "Allow missing/unexpected weights (default: every tensor must load)");
+}
+
+void add_data_flags(CLI::App& app, DataFlags& flags) {
+  auto* imnet = app.add_option("--imnet-path", flags.imnet_path, "ImageNet root holding train/ and val/");
+  auto* folder = app.add_option("--dataset-path", flags.dataset_path,
+                                "One ImageFolder (a sub-folder per class) instead of --imnet-path");
+  imnet->excludes(folder);
+  app.add_flag("--strict-images", flags.strict_images,
+               "Fail on the first unreadable image (default: skip, count and report it)");
+}
+
+std::string DataFlags::evaluation_folder() const {
+  if (!dataset_path.empty()) return dataset_path;
+  if (!imnet_path.empty()) return imnet_path + "/val";
+  throw UsageError("give --imnet-path ROOT (uses ROOT/val) or --dataset-path DIR");
+}
+
+void add_runtime_flags(CLI::App& app, RuntimeFlags& flags, int default_input_size) {
+  flags.input_size = default_input_size;
+  app.add_option("--input-size", flags.input_size, "Test (or train) resolution in pixels")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--batch", flags.batch, "Images per batch (per process)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--workers", flags.workers, "Image loading threads")->capture_default_str()->check(CLI::Range(0, 1024));
+  app.add_option("--threads", flags.threads, "Intra-op compute threads (0: all cores)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
+  app.add_option("--device", flags.device, "cpu or cuda[:index]")->capture_default_str();
+}
+
+void add_json_flag(CLI::App& app, std::string& json_path) {
+  app.add_option("--json", json_path, "Also write the results as JSON to this file");
+}
+
+}  // namespace fixres::cli
