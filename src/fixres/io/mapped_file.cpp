@@ -12,7 +12,7 @@
 
 namespace fixres::io {
 
-std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
+std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, bool populate) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw IoError(path, std::string("cannot open for reading: ") + std::strerror(errno));
   struct stat st {};
@@ -28,7 +28,7 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
   auto size = static_cast<std::size_t>(st.st_size);
   const std::uint8_t* data = nullptr;
   if (size > 0) {
-    void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0);
     if (addr == MAP_FAILED) {
       int err = errno;
       ::close(fd);

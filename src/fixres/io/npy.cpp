@@ -227,7 +227,8 @@ NpyArray parse_npy(const std::uint8_t* bytes, std::size_t size, const std::strin
 }
 
 NpyArray read_npy(const std::string& path) {
-  auto file = MappedFile::open(path);
+  // Every element is read by the callers, so fault the whole file in at once.
+  auto file = MappedFile::open(path, /*populate=*/true);
   return parse_npy(file->data(), file->size(), path, file);
 }
 
