@@ -1,0 +1,37 @@
+#pragma once
+/// What every engine command says about the network it runs, torch-free so that the CLI fills it
+/// from flags and hands it across the CLI ↔ libfixres.so boundary (fixres/engine/api.h).
+/// engine/model_setup.h turns it into a network on a device with its weights and normalisation.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace fixres::engine {
+
+struct ModelConfig {
+  /// --architecture: ResNet50, IGAM_Resnext101_32x48d, PNASNet, EfficientNet (+ efficientnet_model),
+  /// or any other registry row (models/registry.h).
+  std::string architecture = "ResNet50";
+  /// --EfficientNet-models: timm name, used when architecture is "EfficientNet".
+  std::string efficientnet_model;
+  /// --weight-path: .pth (legacy or zip) or .safetensors; empty = random initialisation (as
+  /// PyTorch's constructors), e.g. training from scratch.
+  std::string weight_path;
+  /// Every parameter and buffer must load, nothing unexpected, every shape equal (FixRes demands
+  /// 100%). false: load what fits and report the rest.
+  bool strict = true;
+  /// Classifier outputs. 0: as many as the weights' classifier has (1000 without weights).
+  std::int64_t num_classes = 0;
+  /// "cpu", "cuda" or "cuda:N".
+  std::string device = "cpu";
+  /// Parameters (and the engines' input batches) in channels-last memory format.
+  bool channels_last = false;
+  /// --mean/--std overrides of the normalisation; unset: what the weights were trained with
+  /// (the architecture's row: ImageNet's, 0.5/0.5 for PNASNet and the AdvProp `_ap` EfficientNets).
+  std::optional<std::array<float, 3>> mean;
+  std::optional<std::array<float, 3>> std;
+};
+
+}  // namespace fixres::engine

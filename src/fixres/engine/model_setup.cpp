@@ -1,0 +1,150 @@
+#include "fixres/engine/model_setup.h"
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "fixres/io/state_dict.h"
+
+namespace fixres::engine {
+namespace {
+
+std::string format_triplet(const std::array<float, 3>& v) {
+  char text[96];
+  std::snprintf(text, sizeof text, "%g,%g,%g", static_cast<double>(v[0]), static_cast<double>(v[1]),
+                static_cast<double>(v[2]));
+  return text;
+}
+
+bool same(const std::array<float, 3>& a, const std::array<float, 3>& b) { return a == b; }
+
+/// Rows of the classifier's weight in `weights` ("fc.weight" …), 0 when absent or not 2-D.
+std::int64_t classifier_rows(const io::StateDict& weights, const std::string& classifier_name) {
+  const std::string key = classifier_name + ".weight";
+  for (const auto& [name, tensor] : weights) {
+    if (name == key && tensor.shape.size() == 2) return tensor.shape[0];
+  }
+  return 0;
+}
+
+/// Parameters (and 4-D buffers) in channels-last format, as module.to(memory_format=...) does.
+void to_channels_last(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.parameters()) {
+    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+}
+
+}  // namespace
+
+torch::Tensor ModelSetup::prepare_input(const torch::Tensor& images) const {
+  torch::Tensor x = images.to(device, /*non_blocking=*/device.is_cuda());
+  if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+  return x;
+}
+
+torch::Device parse_device(const std::string& device) {
+  const bool looks_valid = device == "cpu" || device == "cuda" || device.rfind("cuda:", 0) == 0;
+  if (!looks_valid) {
+    throw std::invalid_argument("--device: expected cpu, cuda or cuda:N, got '" + device + "'");
+  }
+  torch::Device parsed = torch::kCPU;
+  try {
+    parsed = torch::Device(device);
+  } catch (const std::exception&) {
+    throw std::invalid_argument("--device: expected cpu, cuda or cuda:N, got '" + device + "'");
+  }
+  if (parsed.is_cuda()) {
+    if (!torch::cuda::is_available()) {
+      throw std::runtime_error("--device " + device +
+                               ": CUDA is not available (this LibTorch build or machine has no GPU); use --device cpu");
+    }
+    const auto count = static_cast<int>(torch::cuda::device_count());
+    if (parsed.has_index() && parsed.index() >= count) {
+      throw std::runtime_error("--device " + device + ": only " + std::to_string(count) + " CUDA device(s) present");
+    }
+  }
+  return parsed;
+}
+
+data::Normalization choose_normalization(const ModelConfig& config, const models::ArchitectureSpec& spec,
+                                         std::string* note) {
+  if (config.mean.has_value() != config.std.has_value()) {
+    throw std::invalid_argument("--mean and --std must be given together");
+  }
+  data::Normalization norm;
+  std::string origin;
+  if (config.mean) {
+    norm.mean = *config.mean;
+    norm.std = *config.std;
+    for (float s : norm.std) {
+      if (!(s > 0.0f)) throw std::invalid_argument("--std: every value must be positive, got " + format_triplet(norm.std));
+    }
+    origin = "--mean/--std";
+  } else {
+    norm.mean = spec.mean;
+    norm.std = spec.std;
+    const data::Normalization imagenet = data::Normalization::imagenet();
+    const data::Normalization half = data::Normalization::half();
+    std::string which = "the weights' own";
+    if (same(norm.mean, imagenet.mean) && same(norm.std, imagenet.std)) which = "ImageNet's";
+    if (same(norm.mean, half.mean) && same(norm.std, half.std)) which = "0.5/0.5";
+    origin = which + ", what " + spec.name + " weights were trained with";
+  }
+  if (note) *note = "mean " + format_triplet(norm.mean) + " std " + format_triplet(norm.std) + " (" + origin + ")";
+  return norm;
+}
+
+int minimum_input_size(const models::ArchitectureSpec& /*spec*/) {
+  // Every network of the zoo reduces by 32 before its global pooling.
+  return 32;
+}
+
+ModelSetup setup_model(const ModelConfig& config, const Reporter& reporter) {
+  ModelSetup setup;
+  setup.spec = &models::find_architecture(config.architecture, config.efficientnet_model);
+  setup.device = parse_device(config.device);
+  setup.normalization = choose_normalization(config, *setup.spec, &setup.normalization_note);
+  if (config.num_classes < 0) {
+    throw std::invalid_argument("number of classes must be positive, got " + std::to_string(config.num_classes));
+  }
+
+  io::StateDict weights;
+  if (!config.weight_path.empty()) weights = io::read_state_dict(config.weight_path);
+
+  models::ModelOptions options;
+  options.efficientnet_model = config.efficientnet_model;
+  options.num_classes = config.num_classes > 0 ? config.num_classes : 1000;
+  setup.model = setup.spec->build(options);
+  if (config.num_classes == 0 && !weights.empty()) {
+    const std::int64_t rows = classifier_rows(weights, setup.model->classifier_name());
+    if (rows > 0 && rows != setup.model->num_classes()) {
+      setup.model->reset_classifier(rows);
+      reporter.message("classifier: " + std::to_string(rows) + " classes (from " + config.weight_path + ")");
+    }
+  }
+
+  if (config.weight_path.empty()) {
+    setup.weights_source = "random initialisation";
+  } else {
+    setup.weights_source = config.weight_path;
+    try {
+      setup.load_report = models::load_state_dict(*setup.model, weights, config.strict);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(config.weight_path + ": weights do not fit architecture " + setup.spec->name + " (" +
+                               setup.spec->description + "): " + e.what());
+    }
+    if (!setup.load_report.ok()) {
+      reporter.message("warning: " + config.weight_path + " loaded partially into " + setup.spec->name + ": " +
+                       setup.load_report.describe());
+    }
+  }
+
+  setup.model->to(setup.device);
+  setup.channels_last = config.channels_last;
+  if (config.channels_last) to_channels_last(*setup.model);
+  setup.model->eval();
+  reporter.message("normalisation: " + setup.normalization_note);
+  return setup;
+}
+
+}  // namespace fixres::engine

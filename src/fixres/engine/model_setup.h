@@ -1,0 +1,68 @@
+#pragma once
+/// Shared by every engine (evaluate, extract, sweep, finetune, train): from a torch-free
+/// ModelConfig to a ready network —
+///   1. the architecture's registry row (models/registry.h; throws listing the known names),
+///   2. the network built on the CPU, with as many classes as the weights' classifier has unless
+///      ModelConfig::num_classes says otherwise,
+///   3. the weights loaded with the full report (missing, unexpected and mis-shaped keys all at
+///      once; strict: any of them is an error naming the file and the architecture),
+///   4. moved to the device (and to channels-last when asked), in eval mode,
+///   5. the normalisation the weights were trained with, or --mean/--std, and a sentence saying
+///      which one is used (also sent to the Reporter).
+///
+/// ```
+///   engine::ModelSetup setup = engine::setup_model(config, reporter);
+///   data::PipelineSpec spec{data::PipelineKind::Test, size, setup.normalization};
+///   auto logits = setup.model->forward(batch.images.to(setup.device));
+/// ```
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+#include "fixres/data/normalize.h"
+#include "fixres/engine/model_config.h"
+#include "fixres/engine/reporter.h"
+#include "fixres/models/registry.h"
+#include "fixres/models/state_dict_loading.h"
+
+namespace fixres::engine {
+
+struct ModelSetup {
+  const models::ArchitectureSpec* spec = nullptr;  ///< the registry row (never null after setup)
+  std::shared_ptr<models::Classifier> model;       ///< on `device`, eval mode
+  torch::Device device = torch::kCPU;
+  bool channels_last = false;
+  /// Mean/std the pipelines must use.
+  data::Normalization normalization;
+  /// "mean 0.485,0.456,0.406 std 0.229,0.224,0.225 (ImageNet's, what ResNet50 weights were
+  /// trained with)" or "... (--mean/--std)".
+  std::string normalization_note;
+  /// What loading the weights found (empty and ok() without weights).
+  models::LoadReport load_report;
+  /// "random initialisation" or the weight file.
+  std::string weights_source;
+
+  /// Images (NCHW float32, CPU) to the model's device and memory format.
+  torch::Tensor prepare_input(const torch::Tensor& images) const;
+};
+
+/// Parses "cpu", "cuda", "cuda:N"; throws std::invalid_argument for anything else and
+/// std::runtime_error when CUDA is asked for but not available in this LibTorch build/machine.
+torch::Device parse_device(const std::string& device);
+
+/// Steps 1–5 above. Throws std::invalid_argument for an unknown architecture or a bad device,
+/// std::runtime_error (file + architecture + full load report) when the weights do not fit.
+ModelSetup setup_model(const ModelConfig& config, const Reporter& reporter = {});
+
+/// The normalisation `config` asks for on `spec` (the override when given, else the row's) and
+/// the sentence describing it. Both `mean` and `std` must be given together to override.
+data::Normalization choose_normalization(const ModelConfig& config, const models::ArchitectureSpec& spec,
+                                         std::string* note = nullptr);
+
+/// Smallest test size the architecture accepts (its spatial reductions must leave ≥ 1 pixel):
+/// 32 for the ResNets and EfficientNets, 64 for PNASNet.
+int minimum_input_size(const models::ArchitectureSpec& spec);
+
+}  // namespace fixres::engine
