@@ -1,0 +1,174 @@
+#include "fixres/io/training_checkpoint.h"
+
+#include <algorithm>
+
+#include "fixres/io/checkpoint.h"
+#include "fixres/io/io_error.h"
+#include "fixres/io/state_dict.h"
+
+namespace fixres::io {
+namespace {
+
+Value float_list(const std::vector<double>& values) {
+  Value list = Value::list();
+  for (double v : values) list.append(Value(v));
+  return list;
+}
+
+// Field access that names the path of what is missing or mistyped.
+class Reader {
+ public:
+  explicit Reader(const std::string& source) : source_(source) {}
+
+  const Value& field(const Value& dict, const std::string& key, const std::string& path) const {
+    if (!dict.is(Value::Kind::Dict)) throw IoError(source_, path + " is a " + dict.type_name() + ", expected a dict");
+    const Value* v = dict.as_dict().find(key);
+    if (v == nullptr) throw IoError(source_, "missing " + path + "['" + key + "']");
+    return *v;
+  }
+  template <typename F>
+  auto get(const Value& dict, const std::string& key, const std::string& path, F convert) const {
+    const Value& v = field(dict, key, path);
+    try {
+      return convert(v);
+    } catch (const std::runtime_error& e) {
+      throw IoError(source_, path + "['" + key + "']: " + e.what());
+    }
+  }
+  double number(const Value& d, const std::string& k, const std::string& p) const {
+    return get(d, k, p, [](const Value& v) { return v.as_float(); });
+  }
+  std::int64_t integer(const Value& d, const std::string& k, const std::string& p) const {
+    return get(d, k, p, [](const Value& v) { return v.as_int(); });
+  }
+  bool flag(const Value& d, const std::string& k, const std::string& p, bool fallback) const {
+    const Value* v = d.as_dict().find(k);
+    return v == nullptr || v->is_none() ? fallback : get(d, k, p, [](const Value& x) { return x.as_bool(); });
+  }
+  std::vector<double> numbers(const Value& d, const std::string& k, const std::string& p) const {
+    return get(d, k, p, [](const Value& v) {
+      std::vector<double> out;
+      for (const auto& item : v.items()) out.push_back(item.as_float());
+      return out;
+    });
+  }
+
+ private:
+  const std::string& source_;
+};
+
+}  // namespace
+
+Value training_checkpoint_value(const TrainingCheckpoint& c, bool module_prefix) {
+  Value model = Value::dict(true);
+  for (const auto& [name, tensor] : c.model) model.as_dict().add(module_prefix ? "module." + name : name, Value(tensor));
+
+  Value state = Value::dict();
+  for (const auto& [index, buffer] : c.optimizer.momentum_buffers) {
+    Value entry = Value::dict();
+    entry.as_dict().add("momentum_buffer", Value(buffer));
+    state.as_dict().add(Value(index), entry);
+  }
+  Value groups = Value::list();
+  for (const auto& g : c.optimizer.param_groups) {
+    Value group = Value::dict();
+    Dict& d = group.as_dict();
+    d.add("lr", Value(g.lr));
+    d.add("momentum", Value(g.momentum));
+    d.add("dampening", Value(g.dampening));
+    d.add("weight_decay", Value(g.weight_decay));
+    d.add("nesterov", Value(g.nesterov));
+    d.add("maximize", Value(g.maximize));
+    d.add("foreach", Value());
+    d.add("differentiable", Value(false));
+    if (g.initial_lr) d.add("initial_lr", Value(*g.initial_lr));
+    Value params = Value::list();
+    for (auto p : g.params) params.append(Value(p));
+    d.add("params", params);
+    groups.append(group);
+  }
+  Value optimizer = Value::dict();
+  optimizer.as_dict().add("state", state);
+  optimizer.as_dict().add("param_groups", groups);
+
+  const StepLrState& s = c.lr_scheduler;
+  Value scheduler = Value::dict();
+  Dict& sd = scheduler.as_dict();
+  sd.add("step_size", Value(s.step_size));
+  sd.add("gamma", Value(s.gamma));
+  sd.add("base_lrs", float_list(s.base_lrs));
+  sd.add("last_epoch", Value(s.last_epoch));
+  sd.add("verbose", Value(false));
+  sd.add("_step_count", Value(s.step_count));
+  sd.add("_get_lr_called_within_step", Value(false));
+  sd.add("_last_lr", float_list(s.last_lr));
+
+  Value root = Value::dict();
+  root.as_dict().add("epoch", Value(c.epoch));
+  root.as_dict().add("accuracy", Value(c.accuracy));
+  root.as_dict().add("model", model);
+  root.as_dict().add("optimizer", optimizer);
+  root.as_dict().add("lr_scheduler", scheduler);
+  return root;
+}
+
+TrainingCheckpoint training_checkpoint_from_value(const Value& root, const std::string& source) {
+  const Reader r(source);
+  TrainingCheckpoint c;
+  c.epoch = r.integer(root, "epoch", "checkpoint");
+  c.accuracy = r.number(root, "accuracy", "checkpoint");
+  c.model = to_state_dict(r.field(root, "model", "checkpoint"), true, source + " ('model')");
+
+  const Value& optimizer = r.field(root, "optimizer", "checkpoint");
+  const Value& state = r.field(optimizer, "state", "optimizer");
+  if (!state.is(Value::Kind::Dict)) throw IoError(source, "optimizer['state'] is a " + state.type_name() + ", expected a dict");
+  for (const auto& [key, entry] : state.as_dict().items) {
+    if (!key.is(Value::Kind::Int)) throw IoError(source, "optimizer['state'] key " + key.summary() + " is not a parameter index");
+    const std::string path = "optimizer['state'][" + std::to_string(key.as_int()) + "]";
+    const Value& buffer = r.field(entry, "momentum_buffer", path);
+    if (buffer.is_none()) continue;  // PyTorch leaves None when momentum is 0
+    if (!buffer.is(Value::Kind::Tensor)) throw IoError(source, path + "['momentum_buffer'] is a " + buffer.type_name());
+    c.optimizer.momentum_buffers.emplace_back(key.as_int(), buffer.as_tensor());
+  }
+  std::sort(c.optimizer.momentum_buffers.begin(), c.optimizer.momentum_buffers.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  const Value& groups = r.field(optimizer, "param_groups", "optimizer");
+  if (!groups.is(Value::Kind::List)) throw IoError(source, "optimizer['param_groups'] is not a list");
+  for (std::size_t i = 0; i < groups.items().size(); ++i) {
+    const Value& g = groups.items()[i];
+    const std::string path = "optimizer['param_groups'][" + std::to_string(i) + "]";
+    SgdParamGroup group;
+    group.lr = r.number(g, "lr", path);
+    group.momentum = r.number(g, "momentum", path);
+    group.dampening = r.number(g, "dampening", path);
+    group.weight_decay = r.number(g, "weight_decay", path);
+    group.nesterov = r.flag(g, "nesterov", path, false);
+    group.maximize = r.flag(g, "maximize", path, false);
+    if (g.as_dict().find("initial_lr")) group.initial_lr = r.number(g, "initial_lr", path);
+    group.params = r.get(g, "params", path, [](const Value& v) {
+      std::vector<std::int64_t> out;
+      for (const auto& item : v.items()) out.push_back(item.as_int());
+      return out;
+    });
+    c.optimizer.param_groups.push_back(std::move(group));
+  }
+
+  const Value& sched = r.field(root, "lr_scheduler", "checkpoint");
+  c.lr_scheduler.step_size = r.integer(sched, "step_size", "lr_scheduler");
+  c.lr_scheduler.gamma = r.number(sched, "gamma", "lr_scheduler");
+  c.lr_scheduler.base_lrs = r.numbers(sched, "base_lrs", "lr_scheduler");
+  c.lr_scheduler.last_epoch = r.integer(sched, "last_epoch", "lr_scheduler");
+  c.lr_scheduler.step_count = r.integer(sched, "_step_count", "lr_scheduler");
+  if (sched.as_dict().find("_last_lr")) c.lr_scheduler.last_lr = r.numbers(sched, "_last_lr", "lr_scheduler");
+  return c;
+}
+
+void write_training_checkpoint(const std::string& path, const TrainingCheckpoint& checkpoint, bool module_prefix) {
+  write_checkpoint(path, training_checkpoint_value(checkpoint, module_prefix));
+}
+
+TrainingCheckpoint read_training_checkpoint(const std::string& path) {
+  return training_checkpoint_from_value(read_checkpoint(path).root, path);
+}
+
+}  // namespace fixres::io

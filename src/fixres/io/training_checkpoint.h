@@ -1,0 +1,73 @@
+#pragma once
+/// The seed's training checkpoint (imnet_finetune/train.py TrainerState.save), as plain C++ data:
+///   {'epoch': int, 'accuracy': float,
+///    'model': OrderedDict('module.<name>' -> tensor),            # DistributedDataParallel names
+///    'optimizer': SGD.state_dict() = {'state': {param_index: {'momentum_buffer': tensor}},
+///                                     'param_groups': [{'lr', 'momentum', 'dampening',
+///                                       'weight_decay', 'nesterov', 'maximize', 'foreach',
+///                                       'differentiable', 'initial_lr', 'params': [indices]}]},
+///    'lr_scheduler': StepLR.state_dict() = {'step_size', 'gamma', 'base_lrs', 'last_epoch',
+///                                           'verbose', '_step_count',
+///                                           '_get_lr_called_within_step', '_last_lr'}}
+/// Files written from it load in Python with torch.load, and optimizer.load_state_dict /
+/// lr_scheduler.load_state_dict accept their parts (PyTorch 1.13 key set).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fixres/io/pickle_value.h"
+#include "fixres/io/raw_tensor.h"
+
+namespace fixres::io {
+
+struct SgdParamGroup {
+  double lr = 0.1;
+  double momentum = 0.9;
+  double dampening = 0.0;
+  double weight_decay = 1e-4;
+  bool nesterov = false;
+  bool maximize = false;
+  std::optional<double> initial_lr;    // set by an LR scheduler
+  std::vector<std::int64_t> params;    // indices into the model's parameter list
+};
+
+struct SgdState {
+  std::vector<SgdParamGroup> param_groups;
+  /// (parameter index, momentum buffer), ascending; parameters without gradient have none.
+  std::vector<std::pair<std::int64_t, RawTensor>> momentum_buffers;
+};
+
+struct StepLrState {
+  std::int64_t step_size = 30;
+  double gamma = 0.1;
+  std::vector<double> base_lrs;
+  std::int64_t last_epoch = 0;
+  std::int64_t step_count = 1;  // '_step_count'
+  std::vector<double> last_lr;  // '_last_lr'
+};
+
+struct TrainingCheckpoint {
+  std::int64_t epoch = 0;
+  double accuracy = 0.0;
+  StateDict model;  // names without 'module.'
+  SgdState optimizer;
+  StepLrState lr_scheduler;
+};
+
+/// The Value written by torch.save in the seed; model keys get 'module.' when `module_prefix`.
+Value training_checkpoint_value(const TrainingCheckpoint& checkpoint, bool module_prefix = true);
+
+/// Parses the seed layout (what fixres or the seed wrote); strips 'module.' from model keys.
+/// Throws IoError(source, …) naming the missing or mistyped field.
+TrainingCheckpoint training_checkpoint_from_value(const Value& root, const std::string& source);
+
+/// Writes the checkpoint as a zip .pth, atomically.
+void write_training_checkpoint(const std::string& path, const TrainingCheckpoint& checkpoint, bool module_prefix = true);
+
+/// Reads a checkpoint written by write_training_checkpoint or by the seed (legacy or zip).
+TrainingCheckpoint read_training_checkpoint(const std::string& path);
+
+}  // namespace fixres::io
