@@ -1,0 +1,25 @@
+#pragma once
+/// The per-format decoders behind decode_image() (decode.h). Each takes a whole in-memory file,
+/// returns RGB HWC uint8 exactly as PIL 9.4's convert('RGB') would, and throws ImageError.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "fixres/data/image.h"
+
+namespace fixres::data::codecs {
+
+/// libjpeg decode (see decode.h for the PIL conventions mirrored).
+Image decode_jpeg(const std::uint8_t* data, std::size_t size, const std::string& name);
+
+/// libpng decode (see decode.h).
+Image decode_png(const std::uint8_t* data, std::size_t size, const std::string& name);
+
+/// Binary PPM (P6) and PGM (P5) with maxval 255.
+Image decode_netpbm(const std::uint8_t* data, std::size_t size, const std::string& name);
+
+/// Uncompressed (BI_RGB) 24- and 32-bit BMP, bottom-up or top-down.
+Image decode_bmp(const std::uint8_t* data, std::size_t size, const std::string& name);
+
+}  // namespace fixres::data::codecs

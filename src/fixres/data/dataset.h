@@ -1,0 +1,33 @@
+#pragma once
+/// A labelled image collection the loader reads from. Implementations: ImageFolder
+/// (image_folder.h), FashionMnist (fashion_mnist.h). Torch-free.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fixres/data/image.h"
+
+namespace fixres::data {
+
+class Dataset {
+ public:
+  virtual ~Dataset() = default;
+
+  /// Number of items.
+  virtual std::int64_t size() const = 0;
+  /// Class index of item `index`, in [0, num_classes()).
+  virtual std::int64_t label(std::int64_t index) const = 0;
+  /// Class names, in class-index order.
+  virtual const std::vector<std::string>& classes() const = 0;
+  std::int64_t num_classes() const { return static_cast<std::int64_t>(classes().size()); }
+  /// What error messages call item `index` (its path for files).
+  virtual std::string item_name(std::int64_t index) const = 0;
+  /// Item `index` decoded to RGB HWC uint8, as PIL's convert('RGB'). Thread-safe.
+  /// Throws ImageError when the item cannot be decoded.
+  virtual Image load(std::int64_t index) const = 0;
+  /// A short description for messages ("ImageFolder /data/val (50000 images, 1000 classes)").
+  virtual std::string describe() const = 0;
+};
+
+}  // namespace fixres::data

@@ -1,0 +1,68 @@
+#include "fixres/data/decode.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "fixres/data/codecs.h"
+
+namespace fixres::data {
+
+std::string sniff_format(const std::uint8_t* d, std::size_t n) {
+  auto starts = [&](const char* magic, std::size_t len, std::size_t at = 0) {
+    return n >= at + len && std::memcmp(d + at, magic, len) == 0;
+  };
+  if (starts("\xFF\xD8\xFF", 3)) return "JPEG";
+  if (starts("\x89PNG\r\n\x1A\n", 8)) return "PNG";
+  if (n >= 2 && d[0] == 'P' && (d[1] == '3' || d[1] == '6')) return "PPM";
+  if (n >= 2 && d[0] == 'P' && (d[1] == '1' || d[1] == '2' || d[1] == '4' || d[1] == '5')) return "PGM";
+  if (starts("BM", 2)) return "BMP";
+  if (starts("II*\0", 4) || starts("MM\0*", 4)) return "TIFF";
+  if (starts("RIFF", 4) && starts("WEBP", 4, 8)) return "WEBP";
+  if (starts("GIF8", 4)) return "GIF";
+  return "";
+}
+
+Image decode_image(const std::uint8_t* data, std::size_t size, const std::string& name) {
+  if (size == 0) throw ImageError(name, "empty file");
+  const std::string format = sniff_format(data, size);
+  if (format == "JPEG") return codecs::decode_jpeg(data, size, name);
+  if (format == "PNG") return codecs::decode_png(data, size, name);
+  if (format == "PPM" || format == "PGM") return codecs::decode_netpbm(data, size, name);
+  if (format == "BMP") return codecs::decode_bmp(data, size, name);
+  if (!format.empty()) {
+    throw ImageError(name, "unsupported image format " + format +
+                               " (decoded: JPEG, PNG, binary PPM/PGM, uncompressed BMP)");
+  }
+  throw ImageError(name, "cannot identify image file (not JPEG, PNG, PPM/PGM, BMP, TIFF, WebP or GIF)");
+}
+
+Image read_image(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw ImageError(path, std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  std::vector<std::uint8_t> bytes(::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<std::size_t>(st.st_size) + 1 : 0);
+  std::size_t filled = 0;
+  for (;;) {
+    if (filled == bytes.size()) bytes.resize(std::max<std::size_t>(2 * bytes.size(), 1 << 16));
+    const ssize_t got = ::read(fd, bytes.data() + filled, bytes.size() - filled);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      const int e = errno;
+      ::close(fd);
+      throw ImageError(path, std::string("cannot read: ") + std::strerror(e));
+    }
+    if (got == 0) break;
+    filled += static_cast<std::size_t>(got);
+  }
+  bytes.resize(filled);
+  ::close(fd);
+  return decode_image(bytes.data(), bytes.size(), path);
+}
+
+}  // namespace fixres::data

@@ -1,0 +1,33 @@
+#pragma once
+/// Image decoding that reproduces PIL 9.4's `Image.open(f).convert('RGB')` to the bit.
+/// The format is recognised from the content (as PIL does), not from the file extension:
+///  - JPEG through libjpeg (libjpeg62-turbo, the library PIL links): islow DCT, fancy upsampling,
+///    baseline/progressive; greyscale replicated; CMYK/YCCK read as Adobe-inverted CMYK
+///    (PIL's "CMYK;I") and converted with PIL's cmyk2rgb; a truncated file is an error.
+///  - PNG through libpng: every colour type and bit depth; palette expanded; alpha and tRNS
+///    dropped (convert('RGB')); 16-bit samples keep their high byte, except 16-bit greyscale,
+///    which PIL opens as mode "I" and clips to 255 when converting.
+///  - binary PPM/PGM (P6/P5, maxval 255) and uncompressed 24/32-bit BMP.
+///  - anything else (TIFF, WebP, GIF, …) is refused with an ImageError naming the format.
+/// Torch-free and thread-safe.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "fixres/data/image.h"
+
+namespace fixres::data {
+
+/// Decodes an in-memory file; `name` (usually the path) prefixes error messages.
+/// Throws ImageError for empty, corrupt, truncated or unsupported data.
+Image decode_image(const std::uint8_t* data, std::size_t size, const std::string& name);
+
+/// Reads `path` and decodes it; throws ImageError (also when the file cannot be read).
+Image read_image(const std::string& path);
+
+/// The container format recognised from the first bytes: "JPEG", "PNG", "PPM", "PGM", "BMP",
+/// "TIFF", "WEBP", "GIF" or "" when unknown.
+std::string sniff_format(const std::uint8_t* data, std::size_t size);
+
+}  // namespace fixres::data

@@ -1,0 +1,124 @@
+// JPEG decoding through libjpeg with PIL 9.4's conventions (JpegImagePlugin + JpegDecode.c).
+//
+// libjpeg reports fatal errors by calling error_exit, which must not return: we longjmp back to
+// the decoding routine. To keep that safe in C++, every object that lives across the setjmp
+// (libjpeg state, output image, scratch rows) belongs to the caller's frame and is passed by
+// pointer; the routine with the setjmp owns no object with a destructor. After a failure the
+// caller destroys the libjpeg state, then throws — the way torchvision's decoder cleans up.
+
+#include <csetjmp>
+#include <cstdio>
+#include <vector>
+
+#include <jerror.h>
+#include <jpeglib.h>
+
+#include "fixres/data/codecs.h"
+
+namespace fixres::data::codecs {
+namespace {
+
+struct ErrorManager {
+  jpeg_error_mgr pub;
+  std::jmp_buf jump;
+  char message[JMSG_LENGTH_MAX];
+};
+
+struct JpegState {
+  jpeg_decompress_struct cinfo;
+  ErrorManager err;
+  bool created = false;
+  std::vector<JSAMPLE> scratch;  // one row of 1 or 4 samples per pixel
+};
+
+extern "C" void fixres_jpeg_error_exit(j_common_ptr cinfo) {
+  auto* err = reinterpret_cast<ErrorManager*>(cinfo->err);
+  (*cinfo->err->format_message)(cinfo, err->message);
+  std::longjmp(err->jump, 1);
+}
+
+extern "C" void fixres_jpeg_emit_message(j_common_ptr cinfo, int msg_level) {
+  // PIL ignores libjpeg's warnings, except that running out of data is its "image file is
+  // truncated" error. Trace messages (msg_level >= 0) are ignored.
+  if (msg_level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) fixres_jpeg_error_exit(cinfo);
+}
+
+// PIL's "CMYK;I" unpacker inverts the samples, then Convert.c cmyk2rgb maps to RGB with
+// MULDIV255 rounding.
+inline std::uint8_t cmyk_channel(int inverted_ink, int nk) {
+  const int ink = 255 - inverted_ink;
+  const int tmp = ink * nk + 128;
+  const int v = nk - (((tmp >> 8) + tmp) >> 8);
+  return static_cast<std::uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
+}
+
+// Returns false after a libjpeg error (message in st->err.message). Owns no C++ objects.
+bool run_decode(const std::uint8_t* data, std::size_t size, JpegState* st, Image* out) {
+  st->cinfo.err = jpeg_std_error(&st->err.pub);
+  st->err.pub.error_exit = fixres_jpeg_error_exit;
+  st->err.pub.emit_message = fixres_jpeg_emit_message;
+  st->err.message[0] = '\0';
+  if (setjmp(st->err.jump)) return false;
+
+  jpeg_create_decompress(&st->cinfo);
+  st->created = true;
+  jpeg_mem_src(&st->cinfo, data, static_cast<unsigned long>(size));
+  jpeg_read_header(&st->cinfo, TRUE);
+  // PIL's mode follows the number of components in the frame header.
+  switch (st->cinfo.num_components) {
+    case 1: st->cinfo.out_color_space = JCS_GRAYSCALE; break;
+    case 3: st->cinfo.out_color_space = JCS_RGB; break;
+    case 4: st->cinfo.out_color_space = JCS_CMYK; break;
+    default:
+      std::snprintf(st->err.message, sizeof(st->err.message), "unsupported JPEG with %d components",
+                    st->cinfo.num_components);
+      return false;
+  }
+  // libjpeg's defaults are PIL's: JDCT_ISLOW, fancy upsampling, no scaling.
+  jpeg_start_decompress(&st->cinfo);
+  const int w = static_cast<int>(st->cinfo.output_width);
+  const int h = static_cast<int>(st->cinfo.output_height);
+  const int comps = st->cinfo.output_components;
+  *out = Image(h, w);
+  if (comps != 3) st->scratch.resize(static_cast<std::size_t>(w) * comps);
+  while (st->cinfo.output_scanline < st->cinfo.output_height) {
+    const int y = static_cast<int>(st->cinfo.output_scanline);
+    std::uint8_t* dst = out->row(y);
+    if (comps == 3) {
+      JSAMPROW row = dst;
+      jpeg_read_scanlines(&st->cinfo, &row, 1);
+      continue;
+    }
+    JSAMPROW row = st->scratch.data();
+    jpeg_read_scanlines(&st->cinfo, &row, 1);
+    const JSAMPLE* src = st->scratch.data();
+    if (comps == 1) {
+      for (int x = 0; x < w; ++x) dst[3 * x] = dst[3 * x + 1] = dst[3 * x + 2] = src[x];
+    } else {
+      for (int x = 0; x < w; ++x, src += 4) {
+        const int nk = src[3];  // 255 - ink(K) = the inverted sample itself
+        dst[3 * x + 0] = cmyk_channel(src[0], nk);
+        dst[3 * x + 1] = cmyk_channel(src[1], nk);
+        dst[3 * x + 2] = cmyk_channel(src[2], nk);
+      }
+    }
+  }
+  jpeg_finish_decompress(&st->cinfo);
+  jpeg_destroy_decompress(&st->cinfo);
+  st->created = false;
+  return true;
+}
+
+}  // namespace
+
+Image decode_jpeg(const std::uint8_t* data, std::size_t size, const std::string& name) {
+  JpegState state;
+  Image image;
+  if (!run_decode(data, size, &state, &image)) {
+    if (state.created) jpeg_destroy_decompress(&state.cinfo);
+    throw ImageError(name, std::string("cannot decode JPEG: ") + state.err.message);
+  }
+  return image;
+}
+
+}  // namespace fixres::data::codecs

@@ -1,0 +1,52 @@
+#pragma once
+/// FixRes's named transform pipelines, composed from the functions of geometry.h, color.h,
+/// augment.h and normalize.h (imnet_finetune/transforms.py and transforms_v2.py):
+///  - Test ("test"/"val"): Resize(int((256/224)*S)) with FixRes's height-set quirk, CenterCrop(S)
+///  - Full ("full"/"train"): RandomResizedCrop(S), RandomHorizontalFlip, ColorJitter(0.3,0.3,0.3)
+///  - ValTrain ("val_train"): Resize as Test, RandomHorizontalFlip, ColorJitter(0.05,0.05,0.05),
+///    the shifted centre crop of transforms_v2
+/// each followed by ToTensor + Normalize. Torch-free.
+
+#include <string>
+
+#include "fixres/data/image.h"
+#include "fixres/data/normalize.h"
+#include "fixres/data/rng.h"
+
+namespace fixres::data {
+
+enum class PipelineKind { Test, Full, ValTrain };
+
+/// "test" or "val" -> Test, "full" or "train" -> Full, "val_train" -> ValTrain; throws
+/// std::invalid_argument listing the known names.
+PipelineKind pipeline_kind_from_name(const std::string& name);
+std::string pipeline_kind_name(PipelineKind kind);
+
+struct PipelineSpec {
+  PipelineKind kind = PipelineKind::Test;
+  int size = 224;                ///< output side S
+  Normalization normalization;   ///< mean/std of the weights
+  float jitter = -1.0f;          ///< ColorJitter strength; < 0: FixRes's (0.3 Full, 0.05 ValTrain)
+};
+
+class Pipeline {
+ public:
+  explicit Pipeline(PipelineSpec spec);
+
+  const PipelineSpec& spec() const { return spec_; }
+  int output_size() const { return spec_.size; }
+  /// Whether the output depends on the random generator.
+  bool is_random() const { return spec_.kind != PipelineKind::Test; }
+
+  /// The S x S uint8 image before ToTensor (zero padding included).
+  Image view(const Image& in, Rng& rng) const;
+
+  /// view() normalised into S * S * 3 floats at `out`.
+  void apply(const Image& in, Rng& rng, float* out, Layout layout = Layout::CHW) const;
+
+ private:
+  PipelineSpec spec_;
+  float jitter_ = 0.0f;
+};
+
+}  // namespace fixres::data

@@ -1,0 +1,111 @@
+// PNG decoding through libpng with the pixel values PIL 9.4's PngImagePlugin + convert('RGB')
+// produce. libpng reports errors by longjmp; as in jpeg_codec.cpp, everything that lives across
+// the setjmp belongs to the caller's frame.
+
+#include <png.h>
+
+#include <algorithm>
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "fixres/data/codecs.h"
+
+namespace fixres::data::codecs {
+namespace {
+
+struct PngState {
+  png_structp png = nullptr;
+  png_infop info = nullptr;
+  const std::uint8_t* data = nullptr;
+  std::size_t size = 0;
+  std::size_t pos = 0;
+  char message[256] = {0};
+  std::vector<png_bytep> rows;
+  std::vector<std::uint8_t> wide;  // 16-bit greyscale samples before clipping
+};
+
+extern "C" void fixres_png_error(png_structp png, png_const_charp msg) {
+  auto* st = static_cast<PngState*>(png_get_error_ptr(png));
+  std::snprintf(st->message, sizeof(st->message), "%s", msg);
+  png_longjmp(png, 1);
+}
+
+extern "C" void fixres_png_warning(png_structp, png_const_charp) {}
+
+extern "C" void fixres_png_read(png_structp png, png_bytep out, png_size_t length) {
+  auto* st = static_cast<PngState*>(png_get_io_ptr(png));
+  if (length > st->size - st->pos) png_error(png, "file is truncated");
+  std::memcpy(out, st->data + st->pos, length);
+  st->pos += length;
+}
+
+bool run_decode(PngState* st, Image* out) {
+  if (setjmp(png_jmpbuf(st->png))) return false;
+  png_set_read_fn(st->png, st, fixres_png_read);
+  png_read_info(st->png, st->info);
+  const png_uint_32 w = png_get_image_width(st->png, st->info);
+  const png_uint_32 h = png_get_image_height(st->png, st->info);
+  const int depth = png_get_bit_depth(st->png, st->info);
+  const int type = png_get_color_type(st->png, st->info);
+  // PIL opens 16-bit greyscale as mode "I" (32-bit ints) and convert('RGB') clips each value
+  // to 255 instead of scaling it: keep the 16-bit samples for that case.
+  const bool grey16 = type == PNG_COLOR_TYPE_GRAY && depth == 16;
+  if (type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(st->png);
+  if (type == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(st->png);
+  if (depth == 16 && !grey16) png_set_strip_16(st->png);
+  png_set_strip_alpha(st->png);
+  if (!grey16 && (type == PNG_COLOR_TYPE_GRAY || type == PNG_COLOR_TYPE_GRAY_ALPHA)) {
+    png_set_gray_to_rgb(st->png);
+  }
+  png_set_interlace_handling(st->png);
+  png_read_update_info(st->png, st->info);
+  const int channels = png_get_channels(st->png, st->info);
+  const std::size_t rowbytes = png_get_rowbytes(st->png, st->info);
+  if (grey16 ? (channels != 1 || rowbytes != 2 * std::size_t{w})
+             : (channels != 3 || rowbytes != 3 * std::size_t{w})) {
+    std::snprintf(st->message, sizeof(st->message),
+                  "unexpected layout after conversion (color type %d, depth %d)", type, depth);
+    return false;
+  }
+  *out = Image(static_cast<int>(h), static_cast<int>(w));
+  st->rows.resize(h);
+  if (grey16) st->wide.resize(rowbytes * h);
+  for (png_uint_32 y = 0; y < h; ++y) {
+    st->rows[y] = grey16 ? st->wide.data() + rowbytes * y : out->row(static_cast<int>(y));
+  }
+  png_read_image(st->png, st->rows.data());
+  if (grey16) {
+    for (png_uint_32 y = 0; y < h; ++y) {
+      const std::uint8_t* src = st->wide.data() + rowbytes * y;
+      std::uint8_t* dst = out->row(static_cast<int>(y));
+      for (png_uint_32 x = 0; x < w; ++x) {
+        const int v = (src[2 * x] << 8) | src[2 * x + 1];
+        dst[3 * x] = dst[3 * x + 1] = dst[3 * x + 2] = static_cast<std::uint8_t>(std::min(v, 255));
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Image decode_png(const std::uint8_t* data, std::size_t size, const std::string& name) {
+  PngState st;
+  st.data = data;
+  st.size = size;
+  st.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &st, fixres_png_error, fixres_png_warning);
+  if (st.png) st.info = png_create_info_struct(st.png);
+  if (!st.png || !st.info) {
+    png_destroy_read_struct(&st.png, nullptr, nullptr);
+    throw ImageError(name, "cannot decode PNG: out of memory");
+  }
+  Image image;
+  const bool ok = run_decode(&st, &image);
+  png_destroy_read_struct(&st.png, &st.info, nullptr);
+  if (!ok) throw ImageError(name, std::string("cannot decode PNG: ") + st.message);
+  return image;
+}
+
+}  // namespace fixres::data::codecs

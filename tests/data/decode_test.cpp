@@ -1,0 +1,73 @@
+// Decoding parity with PIL 9.4's Image.open(f).convert('RGB') on real photographs.
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include "data/image_fixtures.h"
+#include "fixres/data/decode.h"
+
+namespace fixres::data {
+namespace {
+
+using fixres::testing::image_fixture;
+using fixres::testing::images_equal;
+using fixres::testing::images_manifest;
+using fixres::testing::npy_image;
+
+TEST(DecodeTest, MatchesPilOnEveryFormatVariant) {
+  const auto& cases = images_manifest().at("decode");
+  ASSERT_GE(cases.size(), 20u);
+  for (const auto& c : cases) {
+    const std::string file = c.at("file");
+    SCOPED_TRACE(file);
+    EXPECT_TRUE(images_equal(npy_image(c.at("expected")), read_image(image_fixture(file))));
+  }
+}
+
+TEST(DecodeTest, OriginalPhotoJpegsDecodeBitExactly) {
+  for (const auto& c : images_manifest().at("originals")) {
+    const std::string file = c.at("file");
+    SCOPED_TRACE(file);
+    const Image img = read_image(image_fixture(file));
+    ASSERT_EQ(img.height, c.at("height").get<int>());
+    ASSERT_EQ(img.width, c.at("width").get<int>());
+    const uLong crc = crc32(0L, img.pixels.data(), static_cast<uInt>(img.pixels.size()));
+    EXPECT_EQ(crc, c.at("crc32").get<uLong>());
+  }
+}
+
+TEST(DecodeTest, BadFilesThrowImageErrorNamingTheFile) {
+  for (const auto& c : images_manifest().at("bad")) {
+    const std::string file = c.at("file");
+    SCOPED_TRACE(file);
+    const std::string path = image_fixture(file);
+    try {
+      read_image(path);
+      ADD_FAILURE() << "decoded without error";
+    } catch (const ImageError& e) {
+      EXPECT_EQ(e.name(), path);
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+      if (c.at("pil_decodes").get<bool>()) {
+        // Formats PIL reads but we refuse (TIFF, WebP) must say so.
+        EXPECT_NE(std::string(e.what()).find("unsupported image format"), std::string::npos) << e.what();
+      }
+    }
+  }
+}
+
+TEST(DecodeTest, MissingFileThrowsImageError) {
+  EXPECT_THROW(read_image(image_fixture("decode/does_not_exist.jpg")), ImageError);
+}
+
+TEST(DecodeTest, SniffsFormatsFromContent) {
+  const std::uint8_t jpeg[] = {0xFF, 0xD8, 0xFF, 0xE0};
+  const std::uint8_t png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  const std::uint8_t webp[] = {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'E', 'B', 'P'};
+  EXPECT_EQ(sniff_format(jpeg, sizeof(jpeg)), "JPEG");
+  EXPECT_EQ(sniff_format(png, sizeof(png)), "PNG");
+  EXPECT_EQ(sniff_format(webp, sizeof(webp)), "WEBP");
+  EXPECT_EQ(sniff_format(jpeg, 2), "");
+}
+
+}  // namespace
+}  // namespace fixres::data
