@@ -95,7 +95,7 @@ TEST(StateDictLoadingTest, ReportsEveryProblemAtOnceAndStrictLeavesTheModelUntou
 
   const LoadReport report = load_state_dict(*net, weights, /*strict=*/false);
   EXPECT_FALSE(report.ok());
-  EXPECT_EQ(report.loaded, 4u);  // conv1.weight, bn1.bias, running_mean, running_var, … minus fc
+  EXPECT_EQ(report.loaded, 5u);  // conv1.weight and bn1.{bias, running_mean, running_var, num_batches_tracked}
   EXPECT_TRUE(torch::equal(net->conv1->weight, python_tensor(weights, "conv1.weight")));
 }
 
