@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Data-loading throughput: fixres's Loader (threads, PIL-exact decoding and transforms) against
+# torchvision's DataLoader (PIL, worker processes) with the same number of workers, in the same
+# run, on the same folder of real-photo JPEGs at ImageNet-like sizes (~500x375, quality 90, made
+# from the photos under tests/fixtures/images/). Cases: FixRes test transform at 224 and 384,
+# train ('full') transform at 224. Each side runs REPEAT passes; the best is reported.
+#   bench/loader.sh [BUILD_DIR] [WORKERS] [IMAGES]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+WORKERS=${2:-2}
+IMAGES=${3:-400}
+REPEAT=${REPEAT:-2}
+PY=/usr/bin/python3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "building bench/loader_bench.cpp against $BUILD ..." >&2
+g++ -std=c++17 -O2 -D_GLIBCXX_USE_CXX11_ABI=1 -Isrc -I/usr/include/torch/csrc/api/include \
+  bench/loader_bench.cpp "$BUILD"/CMakeFiles/fixres_data.dir/src/fixres/data/*.o "$BUILD/libfixres_core.a" \
+  -ljpeg -lpng -lz -ltorch -ltorch_cpu -lc10 -lpthread -o "$work/loader_bench"
+
+$PY - "$work/folder" "$IMAGES" <<'PY'
+import pathlib, random, sys
+from PIL import Image
+out, n = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+photos = [Image.open(p).convert("RGB") for p in sorted(pathlib.Path("tests/fixtures/images/pipeline").glob("*.jpg"))]
+rng = random.Random(0)
+for i in range(n):
+    img = photos[i % len(photos)]
+    w, h = img.size
+    cw, ch = int(w * rng.uniform(0.6, 1.0)), int(h * rng.uniform(0.6, 1.0))
+    x, y = rng.randint(0, w - cw), rng.randint(0, h - ch)
+    size = (500, 375) if rng.random() < 0.75 else (375, 500)
+    d = out / f"class{i % 4}"
+    d.mkdir(parents=True, exist_ok=True)
+    img.crop((x, y, x + cw, y + ch)).resize(size, Image.BICUBIC).save(d / f"img{i:05d}.jpg", quality=90)
+PY
+du -sh "$work/folder" | awk -v n="$IMAGES" '{print "folder: " n " JPEGs, " $1}'
+
+best() { sort -g | tail -1; }
+printf "%-14s %8s %12s %12s %7s\n" case workers fixres_img/s python_img/s ratio
+for spec in "test 224" "test 384" "full 224"; do
+  set -- $spec
+  ours=$(for r in $(seq "$REPEAT"); do "$work/loader_bench" "$work/folder" "$1" "$2" "$WORKERS" 32 | awk '{print $6}'; done | best)
+  theirs=$(for r in $(seq "$REPEAT"); do $PY bench/loader.py "$work/folder" "$1" "$2" "$WORKERS" 32 | awk '{print $6}'; done | best)
+  printf "%-14s %8s %12.1f %12.1f %6.2fx\n" "$1@$2" "$WORKERS" "$ours" "$theirs" "$(echo "$ours / $theirs" | bc -l)"
+done
