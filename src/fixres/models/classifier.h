@@ -1,0 +1,56 @@
+#pragma once
+/// The interface every network of the zoo implements: images → pooled embedding → logits.
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+
+namespace fixres::models {
+
+/// Logits and the embedding they were computed from, for one batch.
+struct ClassifierOutput {
+  torch::Tensor logits;     ///< N × num_classes, float32
+  torch::Tensor embedding;  ///< N × embedding_dim, float32 (after the last spatial pooling)
+};
+
+/// A classification network (torch::nn::Module). Input: NCHW float32 images, already normalised,
+/// any spatial size the network accepts (contiguous or channels-last, on any device).
+/// The final linear layer is a registered child named as in PyTorch ("fc", "last_linear",
+/// "classifier"), so FixRes's fine-tuning policy and the released state dicts address it by name.
+class Classifier : public torch::nn::Module {
+ public:
+  /// Logits, N × num_classes.
+  torch::Tensor forward(const torch::Tensor& images) { return forward_head(forward_features(images)); }
+  /// The pooled embedding before the classifier, N × embedding_dim (FixRes's `x1`: 2048 for
+  /// the ResNets, 4320 for PNASNet, num_features for EfficientNet).
+  virtual torch::Tensor forward_features(const torch::Tensor& images) = 0;
+  /// From embedding to logits: dropout (training only, where the Python model has one) and the
+  /// linear classifier.
+  virtual torch::Tensor forward_head(const torch::Tensor& embedding) = 0;
+  /// Both in one pass.
+  ClassifierOutput forward_with_embedding(const torch::Tensor& images);
+
+  /// Name of the final linear child: "fc", "last_linear" or "classifier".
+  const std::string& classifier_name() const { return classifier_name_; }
+  /// The final linear layer.
+  torch::nn::Linear& classifier() { return classifier_; }
+  const torch::nn::Linear& classifier() const { return classifier_; }
+  std::int64_t num_classes() const { return classifier_->options.out_features(); }
+  std::int64_t embedding_dim() const { return classifier_->options.in_features(); }
+  /// Replaces the classifier by a freshly initialised one with `num_classes` outputs (same name,
+  /// same place in the state dict), on the device of the old one.
+  void reset_classifier(std::int64_t num_classes);
+
+ protected:
+  /// Registers the final linear layer under `name`; subclasses call it where PyTorch registers it.
+  void register_classifier(const std::string& name, std::int64_t embedding_dim, std::int64_t num_classes);
+  /// Applies the classifier layer (for forward_head implementations).
+  torch::Tensor apply_classifier(const torch::Tensor& embedding) { return classifier_->forward(embedding); }
+
+ private:
+  std::string classifier_name_;
+  torch::nn::Linear classifier_{nullptr};
+};
+
+}  // namespace fixres::models

@@ -1,0 +1,137 @@
+#include "fixres/models/efficientnet.h"
+
+#include <cmath>
+
+#include "fixres/models/efficientnet_blocks.h"
+#include "fixres/models/layers.h"
+
+namespace fixres::models {
+
+namespace {
+
+constexpr std::array<float, 3> kImagenetMean = {0.485f, 0.456f, 0.406f};
+constexpr std::array<float, 3> kImagenetStd = {0.229f, 0.224f, 0.225f};
+constexpr std::array<float, 3> kInceptionMean = {0.5f, 0.5f, 0.5f};
+constexpr std::array<float, 3> kInceptionStd = {0.5f, 0.5f, 0.5f};
+
+// timm's _init_weight_goog.
+void init_weights_goog(torch::nn::Module& model) {
+  torch::NoGradGuard no_grad;
+  for (auto& module : model.modules(/*include_self=*/false)) {
+    if (auto* conv = module->as<torch::nn::Conv2dImpl>()) {
+      const auto& k = *conv->options.kernel_size();
+      const double fan_out = static_cast<double>(k[0] * k[1] * conv->options.out_channels() / conv->options.groups());
+      conv->weight.normal_(0.0, std::sqrt(2.0 / fan_out));
+      if (conv->bias.defined()) conv->bias.zero_();
+    } else if (auto* bn = module->as<torch::nn::BatchNorm2dImpl>()) {
+      bn->weight.fill_(1.0);
+      bn->bias.zero_();
+    } else if (auto* linear = module->as<torch::nn::LinearImpl>()) {
+      const double range = 1.0 / std::sqrt(static_cast<double>(linear->weight.size(0)));
+      linear->weight.uniform_(-range, range);
+      linear->bias.zero_();
+    }
+  }
+}
+
+}  // namespace
+
+const std::vector<EfficientNetVariant>& efficientnet_variants() {
+  // (channel, depth) multipliers and input sizes from timm's efficientnet.py; Fix test sizes
+  // from the FixEfficientNet table (without / with extra data, i.e. _ap / _ns weights).
+  struct Base {
+    const char* id;
+    double width, depth;
+    int size, fix_size, fix_size_ns;
+  };
+  static const Base bases[] = {
+      {"b0", 1.0, 1.0, 224, 320, 320}, {"b1", 1.0, 1.1, 240, 384, 384}, {"b2", 1.1, 1.2, 260, 420, 420},
+      {"b3", 1.2, 1.4, 300, 472, 472}, {"b4", 1.4, 1.8, 380, 512, 472}, {"b5", 1.6, 2.2, 456, 576, 576},
+      {"b6", 1.8, 2.6, 528, 576, 680}, {"b7", 2.0, 3.1, 600, 632, 632}, {"b8", 2.2, 3.6, 672, 800, 800},
+  };
+  static const std::vector<EfficientNetVariant> variants = [] {
+    std::vector<EfficientNetVariant> rows;
+    for (const auto& b : bases) {
+      const std::string name = std::string("tf_efficientnet_") + b.id;
+      rows.push_back({name, b.width, b.depth, b.size, b.fix_size, kImagenetMean, kImagenetStd});
+      rows.push_back({name + "_ap", b.width, b.depth, b.size, b.fix_size, kInceptionMean, kInceptionStd});
+      if (std::string(b.id) != "b8") {
+        rows.push_back({name + "_ns", b.width, b.depth, b.size, b.fix_size_ns, kImagenetMean, kImagenetStd});
+      }
+    }
+    rows.push_back({"tf_efficientnet_l2", 4.3, 5.3, 800, 600, kImagenetMean, kImagenetStd});
+    rows.push_back({"tf_efficientnet_l2_ns", 4.3, 5.3, 800, 600, kImagenetMean, kImagenetStd});
+    rows.push_back({"tf_efficientnet_l2_ns_475", 4.3, 5.3, 475, 600, kImagenetMean, kImagenetStd});
+    return rows;
+  }();
+  return variants;
+}
+
+EfficientNetImpl::EfficientNetImpl(const EfficientNetOptions& options_) : options(options_) {
+  using efficientnet::BlockConfig;
+  using efficientnet::BlockType;
+  const double width = options.channel_multiplier();
+  const auto stem = efficientnet::round_channels(options.stem_size(), width);
+  conv_stem_ = register_module("conv_stem", Conv2dSame(conv_options(3, stem, 3, 2)));
+  bn1_ = register_module("bn1", batch_norm(stem, options.bn_eps(), options.bn_momentum()));
+
+  // EfficientNetBuilder: stride only on a stage's first block, drop-path rate growing with the
+  // global block index.
+  const auto stages = efficientnet::decode_arch_def(options.arch_def(), options.depth_multiplier());
+  std::int64_t total_blocks = 0;
+  for (const auto& stage : stages) total_blocks += static_cast<std::int64_t>(stage.size());
+  blocks_ = torch::nn::Sequential();
+  std::int64_t in_channels = stem;
+  std::int64_t block_index = 0;
+  for (const auto& stage : stages) {
+    TensorSequential stage_module;
+    for (std::size_t j = 0; j < stage.size(); ++j) {
+      const auto& args = stage[j];
+      BlockConfig config;
+      config.in_channels = in_channels;
+      config.out_channels = efficientnet::round_channels(args.out_channels, width);
+      config.kernel_size = args.kernel_size;
+      config.stride = j == 0 ? args.stride : 1;
+      config.exp_ratio = args.exp_ratio;
+      config.se_ratio = args.se_ratio;
+      config.noskip = args.noskip;
+      config.pw_act = args.pw_act;
+      config.activation = Activation::kSwish;
+      config.bn_eps = options.bn_eps();
+      config.bn_momentum = options.bn_momentum();
+      config.drop_path_rate =
+          options.drop_path_rate() * static_cast<double>(block_index) / static_cast<double>(total_blocks);
+      if (args.type == BlockType::kDepthwiseSeparable) {
+        stage_module->push_back(efficientnet::DepthwiseSeparable(config));
+      } else {
+        stage_module->push_back(efficientnet::InvertedResidual(config));
+      }
+      in_channels = config.out_channels;
+      ++block_index;
+    }
+    blocks_->push_back(stage_module);
+  }
+  register_module("blocks", blocks_);
+
+  const auto features = efficientnet::round_channels(options.num_features(), width);
+  conv_head_ = register_module("conv_head", Conv2dSame(conv_options(in_channels, features, 1)));
+  bn2_ = register_module("bn2", batch_norm(features, options.bn_eps(), options.bn_momentum()));
+  global_pool_ = register_module("global_pool", torch::nn::AdaptiveAvgPool2d(1));
+  register_classifier("classifier", features, options.num_classes());
+  init_weights_goog(*this);
+}
+
+torch::Tensor EfficientNetImpl::forward_features(const torch::Tensor& images) {
+  auto x = torch::silu(bn1_->forward(conv_stem_->forward(images)));
+  x = blocks_->forward(x);
+  x = torch::silu(bn2_->forward(conv_head_->forward(x)));
+  return global_pool_->forward(x).flatten(1);
+}
+
+torch::Tensor EfficientNetImpl::forward_head(const torch::Tensor& embedding) {
+  auto x = embedding;
+  if (options.drop_rate() > 0.0) x = torch::dropout(x, options.drop_rate(), is_training());
+  return apply_classifier(x);
+}
+
+}  // namespace fixres::models

@@ -1,0 +1,32 @@
+#pragma once
+/// FixRes's fine-tuning recipe per architecture (imnet_finetune/train.py) as data: which
+/// top-level children receive gradients and which modules run in train mode while everything
+/// else is frozen in eval mode (so only their batch-norm statistics adapt to the new resolution).
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace fixres::models {
+
+struct FinetunePolicy {
+  /// Dotted module paths whose parameters train (requires_grad); all other parameters freeze.
+  std::vector<std::string> trainable;
+  /// Dotted module paths put in train mode; the rest of the model is in eval mode.
+  std::vector<std::string> train_mode;
+};
+
+/// Applies `policy` to `model`: requires_grad on exactly the parameters under `trainable`,
+/// model.eval() then train() on each `train_mode` module. Throws naming a path that does not
+/// exist (and the model's top-level children).
+void apply_finetune_mode(torch::nn::Module& model, const FinetunePolicy& policy);
+
+/// As apply_finetune_mode but only the modes (eval + train_mode modules), for evaluation passes
+/// inside a fine-tuning run that must leave requires_grad alone.
+void apply_finetune_train_mode(torch::nn::Module& model, const FinetunePolicy& policy);
+
+/// The named module at a dotted path ("layer4.2.bn3"); throws if absent.
+std::shared_ptr<torch::nn::Module> find_module(torch::nn::Module& model, const std::string& path);
+
+}  // namespace fixres::models

@@ -1,0 +1,183 @@
+#include "fixres/models/registry.h"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+#include "fixres/models/efficientnet.h"
+#include "fixres/models/pnasnet.h"
+#include "fixres/models/resnet.h"
+
+namespace fixres::models {
+
+namespace {
+
+constexpr std::array<float, 3> kImagenetMean = {0.485f, 0.456f, 0.406f};
+constexpr std::array<float, 3> kImagenetStd = {0.229f, 0.224f, 0.225f};
+constexpr std::array<float, 3> kHalf = {0.5f, 0.5f, 0.5f};
+
+// imnet_finetune/train.py: only `fc` trains; layer4[2].bn3 adapts its statistics.
+const FinetunePolicy kResNetPolicy{{"fc"}, {"layer4.2.bn3"}};
+// PNASNet: the last three cells and the classifier train (cells in train mode, dropout too).
+const FinetunePolicy kPNASNetPolicy{{"cell_9", "cell_10", "cell_11", "last_linear"},
+                                    {"cell_9", "cell_10", "cell_11", "dropout"}};
+// EfficientNet: the classifier trains; conv_head, bn2 and classifier run in train mode.
+const FinetunePolicy kEfficientNetPolicy{{"classifier"}, {"conv_head", "bn2", "classifier"}};
+
+ArchitectureSpec resnet_row(const std::string& name, const std::string& description,
+                            std::vector<std::int64_t> layers, std::int64_t groups, std::int64_t width_per_group,
+                            int test_size, std::int64_t base_planes = 64) {
+  ArchitectureSpec spec;
+  spec.name = name;
+  spec.family = "resnet";
+  spec.description = description;
+  spec.train_size = 224;
+  spec.test_size = test_size;
+  spec.mean = kImagenetMean;
+  spec.std = kImagenetStd;
+  spec.interpolation = "bilinear";
+  spec.embedding_dim = 8 * base_planes * BottleneckImpl::kExpansion;
+  spec.finetune = kResNetPolicy;
+  // The last block's bn3 adapts (layer4.2.bn3 for the [.,.,.,3] ResNets).
+  spec.finetune.train_mode = {"layer4." + std::to_string(layers[3] - 1) + ".bn3"};
+  spec.build = [layers, groups, width_per_group, base_planes](const ModelOptions& o) -> std::shared_ptr<Classifier> {
+    return std::make_shared<ResNetImpl>(ResNetOptions(layers)
+                                            .groups(groups)
+                                            .width_per_group(width_per_group)
+                                            .base_planes(base_planes)
+                                            .num_classes(o.num_classes));
+  };
+  return spec;
+}
+
+ArchitectureSpec pnasnet_row() {
+  ArchitectureSpec spec;
+  spec.name = "PNASNet";
+  spec.family = "pnasnet";
+  spec.description = "PNASNet-5-Large (FixRes pnasnet.py / Cadene pnasnet5large)";
+  spec.train_size = 331;
+  spec.test_size = 480;
+  spec.mean = kHalf;
+  spec.std = kHalf;
+  spec.interpolation = "bilinear";
+  spec.embedding_dim = 4320;
+  spec.finetune = kPNASNetPolicy;
+  spec.build = [](const ModelOptions& o) -> std::shared_ptr<Classifier> {
+    PNASNetOptions options;
+    options.num_classes(o.num_classes);
+    if (o.drop_rate) options.dropout(*o.drop_rate);
+    return std::make_shared<PNASNetImpl>(options);
+  };
+  return spec;
+}
+
+ArchitectureSpec efficientnet_row(const EfficientNetVariant& v) {
+  ArchitectureSpec spec;
+  spec.name = v.name;
+  spec.family = "efficientnet";
+  spec.description = "timm " + v.name + " (width " + std::to_string(v.channel_multiplier).substr(0, 3) +
+                     ", depth " + std::to_string(v.depth_multiplier).substr(0, 3) + ", TF 'same' padding)";
+  spec.train_size = v.train_size;
+  spec.test_size = v.fix_test_size;
+  spec.mean = v.mean;
+  spec.std = v.std;
+  spec.interpolation = "bicubic";
+  spec.embedding_dim = efficientnet::round_channels(1280, v.channel_multiplier);
+  spec.finetune = kEfficientNetPolicy;
+  spec.build = [v](const ModelOptions& o) -> std::shared_ptr<Classifier> {
+    auto options = EfficientNetOptions()
+                       .channel_multiplier(v.channel_multiplier)
+                       .depth_multiplier(v.depth_multiplier)
+                       .num_classes(o.num_classes);
+    if (o.drop_rate) options.drop_rate(*o.drop_rate);
+    if (o.drop_path_rate) options.drop_path_rate(*o.drop_path_rate);
+    return std::make_shared<EfficientNetImpl>(options);
+  };
+  return spec;
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+std::vector<std::string> efficientnet_names() {
+  std::vector<std::string> names;
+  for (const auto& v : efficientnet_variants()) names.push_back(v.name);
+  return names;
+}
+
+}  // namespace
+
+const std::vector<ArchitectureSpec>& architecture_specs() {
+  static const std::vector<ArchitectureSpec> specs = [] {
+    std::vector<ArchitectureSpec> rows;
+    rows.push_back(resnet_row("ResNet50", "torchvision resnet50 (Bottleneck [3,4,6,3])", {3, 4, 6, 3}, 1, 64, 384));
+    rows.push_back(resnet_row("IGAM_Resnext101_32x48d",
+                              "ResNeXt-101 32x48d (torchvision ResNet, Bottleneck [3,4,23,3], groups 32, width 48)",
+                              {3, 4, 23, 3}, 32, 48, 320));
+    rows.push_back(pnasnet_row());
+    for (const auto& v : efficientnet_variants()) rows.push_back(efficientnet_row(v));
+    rows.push_back(resnet_row("resnet101", "torchvision resnet101", {3, 4, 23, 3}, 1, 64, 224));
+    rows.push_back(resnet_row("resnet152", "torchvision resnet152", {3, 8, 36, 3}, 1, 64, 224));
+    rows.push_back(resnet_row("resnext50_32x4d", "torchvision resnext50_32x4d", {3, 4, 6, 3}, 32, 4, 224));
+    rows.push_back(resnet_row("resnext101_32x8d", "torchvision resnext101_32x8d", {3, 4, 23, 3}, 32, 8, 224));
+    rows.push_back(resnet_row("wide_resnet50_2", "torchvision wide_resnet50_2", {3, 4, 6, 3}, 1, 128, 224));
+    rows.push_back(resnet_row("wide_resnet101_2", "torchvision wide_resnet101_2", {3, 4, 23, 3}, 1, 128, 224));
+    // The `fixres demo` network: a narrow ResNet-26 that trains on 2 CPU cores in minutes.
+    rows.push_back(resnet_row("resnet26_w16", "narrow ResNet-26 (Bottleneck [2,2,2,2], 16 base planes; fixres demo)",
+                              {2, 2, 2, 2}, 1, 64, 224, 16));
+    return rows;
+  }();
+  return specs;
+}
+
+std::vector<std::string> architecture_names() {
+  std::vector<std::string> names = {"ResNet50", "IGAM_Resnext101_32x48d", "PNASNet", "EfficientNet"};
+  for (const auto& spec : architecture_specs()) {
+    if (spec.family == "resnet" && spec.name != "ResNet50" && spec.name != "IGAM_Resnext101_32x48d") {
+      names.push_back(spec.name);
+    }
+  }
+  return names;
+}
+
+const ArchitectureSpec& find_architecture(const std::string& architecture, const std::string& efficientnet_model) {
+  const auto& specs = architecture_specs();
+  auto find = [&](const std::string& name) -> const ArchitectureSpec* {
+    for (const auto& spec : specs) {
+      if (spec.name == name) return &spec;
+    }
+    for (const auto& spec : specs) {
+      if (lower(spec.name) == lower(name)) return &spec;
+    }
+    return nullptr;
+  };
+  if (lower(architecture) == "efficientnet") {
+    if (efficientnet_model.empty()) {
+      throw std::invalid_argument("architecture EfficientNet needs --EfficientNet-models, one of: " +
+                                  join(efficientnet_names()));
+    }
+    const auto* spec = find(efficientnet_model);
+    if (spec == nullptr || spec->family != "efficientnet") {
+      throw std::invalid_argument("unknown EfficientNet model '" + efficientnet_model +
+                                  "'; known: " + join(efficientnet_names()));
+    }
+    return *spec;
+  }
+  if (const auto* spec = find(architecture)) return *spec;
+  throw std::invalid_argument("unknown architecture '" + architecture + "'; known: " + join(architecture_names()) +
+                              " (EfficientNet with --EfficientNet-models: " + join(efficientnet_names()) + ")");
+}
+
+std::shared_ptr<Classifier> create_model(const std::string& architecture, const ModelOptions& options) {
+  return find_architecture(architecture, options.efficientnet_model).build(options);
+}
+
+}  // namespace fixres::models

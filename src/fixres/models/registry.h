@@ -1,0 +1,61 @@
+#pragma once
+/// The architecture registry: every network the commands accept, as rows (name → builder,
+/// default sizes, normalisation, interpolation, FixRes fine-tuning policy). Variants are rows,
+/// not classes: ResNet50 and IGAM_Resnext101_32x48d are ResNetOptions, the EfficientNets are
+/// EfficientNetOptions multipliers.
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fixres/models/classifier.h"
+#include "fixres/models/finetune_policy.h"
+
+namespace fixres::models {
+
+/// What create_model needs besides the architecture name.
+struct ModelOptions {
+  std::int64_t num_classes = 1000;
+  /// timm name (tf_efficientnet_b0 … l2_ns_475) when the architecture is "EfficientNet".
+  std::string efficientnet_model;
+  /// Overrides of the dropout before the classifier / EfficientNet drop-connect (training only).
+  std::optional<double> drop_rate;
+  std::optional<double> drop_path_rate;
+};
+
+struct ArchitectureSpec {
+  std::string name;         ///< registry key: "ResNet50", "PNASNet", "tf_efficientnet_b0_ap", …
+  std::string family;       ///< "resnet", "pnasnet" or "efficientnet"
+  std::string description;  ///< one line, e.g. "torchvision resnet50 (Bottleneck [3,4,6,3])"
+  int train_size = 224;     ///< resolution the base weights were trained at
+  int test_size = 224;      ///< FixRes's test resolution for the released weights
+  std::array<float, 3> mean{};  ///< normalisation the weights were trained with
+  std::array<float, 3> std{};
+  std::string interpolation;  ///< resize filter of the reference pipeline: "bilinear" or "bicubic"
+  std::int64_t embedding_dim = 0;
+  FinetunePolicy finetune;    ///< FixRes fine-tuning: trainable and train-mode modules
+  std::function<std::shared_ptr<Classifier>(const ModelOptions&)> build;
+};
+
+/// Every row, in display order: the DESIGN.md architectures, the EfficientNet variants, then the
+/// extra torchvision ResNet/ResNeXt rows.
+const std::vector<ArchitectureSpec>& architecture_specs();
+
+/// The names `--architecture` accepts: ResNet50, IGAM_Resnext101_32x48d, PNASNet, EfficientNet
+/// (+ --EfficientNet-models), and the extra rows (resnet101, resnext50_32x4d, …, any
+/// tf_efficientnet_* name directly).
+std::vector<std::string> architecture_names();
+
+/// Resolves an --architecture value (and --EfficientNet-models for "EfficientNet"); throws
+/// std::invalid_argument listing the known names when there is no such row.
+const ArchitectureSpec& find_architecture(const std::string& architecture,
+                                          const std::string& efficientnet_model = "");
+
+/// Builds a freshly initialised network on the CPU (float32, train mode, as PyTorch).
+std::shared_ptr<Classifier> create_model(const std::string& architecture, const ModelOptions& options = {});
+
+}  // namespace fixres::models
