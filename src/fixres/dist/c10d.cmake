@@ -1,7 +1,7 @@
 # c10d backends compiled into fixres_dist (included from the top-level CMakeLists.txt).
 # Gloo: LibTorch's CPU/CUDA builds contain it; its headers come from LibTorch's include folder or
 # from Debian's libgloo-dev. NCCL: when LibTorch was built with CUDA and nccl.h is found (a CUDA
-# LibTorch zip or a pip PyTorch with its nvidia-nccl package; set NCCL_INCLUDE_DIR otherwise).
+# LibTorch zip or a pip PyTorch with its nvidia-nccl package; otherwise pass -DNCCL_INCLUDE_DIR=...).
 
 find_path(FIXRES_GLOO_INCLUDE_DIR gloo/algorithm.h HINTS ${TORCH_INCLUDE_DIRS})
 if(FIXRES_GLOO_INCLUDE_DIR)
@@ -16,7 +16,7 @@ endif()
 
 if(TORCH_CUDA_LIBRARIES OR TARGET torch_cuda)
   find_path(FIXRES_NCCL_INCLUDE_DIR nccl.h
-            HINTS ${TORCH_INCLUDE_DIRS} ${CUDA_INCLUDE_DIRS} ENV NCCL_INCLUDE_DIR
+            HINTS ${NCCL_INCLUDE_DIR} ${TORCH_INCLUDE_DIRS} ${CUDA_INCLUDE_DIRS} ENV NCCL_INCLUDE_DIR
                   ${TORCH_INSTALL_PREFIX}/../nvidia/nccl/include)
   if(FIXRES_NCCL_INCLUDE_DIR)
     message(STATUS "fixres: CUDA LibTorch, NCCL process groups enabled (${FIXRES_NCCL_INCLUDE_DIR})")

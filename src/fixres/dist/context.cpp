@@ -243,7 +243,12 @@ std::shared_ptr<Context> init_distributed(const DistOptions& options, torch::Dev
 
 std::shared_ptr<Context> init_distributed(const DistOptions& options, const EnvLookup& env, torch::Device device) {
   const RankInfo info = resolve_rank_info(options, env);
-  if (device.is_cuda() && !device.has_index()) device = torch::Device(torch::kCUDA, info.local_rank);
+  if (device.is_cuda() && !device.has_index()) {
+    // One GPU per local rank; under `srun --gpus-per-task=1` each task sees only its own GPU.
+    const auto visible = static_cast<int>(torch::cuda::device_count());
+    TORCH_CHECK(visible > 0, "--device cuda: no CUDA device visible to rank ", info.rank);
+    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(info.local_rank % visible));
+  }
   auto context = std::make_shared<Context>(device);
   context->info_ = info;
   context->timeout_ = std::chrono::seconds(options.timeout_seconds);

@@ -119,8 +119,9 @@ class Context {
 /// Finds this process's rank (dist::resolve_rank_info on the real environment), and for a world
 /// of more than one joins the others: TCPStore (rank 0 hosts it) or FileStore rendezvous, then
 /// ProcessGroupNCCL for a CUDA device when LibTorch was built with it, ProcessGroupGloo otherwise.
-/// `device`: where the engine computes; a CUDA device without index becomes cuda:local_rank and is
-/// made current. Throws DistConfigError for bad settings and DistributedError naming the address
+/// `device`: where the engine computes; a CUDA device without index becomes
+/// cuda:(local_rank mod visible devices) (so `srun --gpus-per-task=1` works too) and is made
+/// current for NCCL. Throws DistConfigError for bad settings and DistributedError naming the address
 /// tried when the master cannot be reached within options.timeout_seconds.
 std::shared_ptr<Context> init_distributed(const DistOptions& options, torch::Device device = torch::kCPU);
 
