@@ -5,7 +5,7 @@
 # (FixRes 2019 release) format. Load time is measured inside each process (median of 3 warm-cache
 # runs); peak memory is the process's maximum RSS from /usr/bin/time -v, also shown minus the
 # start-up RSS of the same process with nothing loaded (python3 + import torch / our binary).
-#   bench/checkpoint_load.sh [BUILD_DIR]     (BUILD_DIR with libfixres_core.a, libfixres_models.a)
+#   bench/checkpoint_load.sh [BUILD_DIR]     (BUILD_DIR holds libfixres_core.a)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 
 echo "building bench/checkpoint_load.cpp against $BUILD ..." >&2
 g++ -std=c++17 -O2 -D_GLIBCXX_USE_CXX11_ABI=1 -Isrc -I/usr/include/torch/csrc/api/include \
-  bench/checkpoint_load.cpp "$BUILD/libfixres_models.a" "$BUILD/libfixres_core.a" \
+  bench/checkpoint_load.cpp src/fixres/models/state_dict_loading.cpp "$BUILD/libfixres_core.a" \
   -ltorch -ltorch_cpu -lc10 -lpthread -o "$work/checkpoint_load"
 
 $PY - "$work" <<'PY'

@@ -3,7 +3,8 @@
 
   checkpoint_python_check.py CHECK [CHECK ...]   (one interpreter start for all: importing torch
                                                   takes seconds)
-  compare:OURS:REFERENCE   deep equality with torch.load(REFERENCE): types (dict vs OrderedDict),
+  compare:OURS:REFERENCE   deep equality with torch.load(REFERENCE): types (dict vs OrderedDict;
+                           numpy scalars count as Python numbers),
                            key order, tensor dtype/shape/values, shared storages, _metadata
   weights:OURS:REFERENCE   the same without OrderedDict _metadata (fixres does not invent it),
                            equal numbers of int/float type accepted (SGD writes dampening=0)
@@ -14,6 +15,7 @@ import collections
 import pathlib
 import sys
 
+import numpy as np
 import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "tools"))
@@ -37,6 +39,8 @@ def is_number(x):
 
 
 def compare(a, b, path="root", metadata=True):
+    if isinstance(b, np.generic):
+        b = b.item()  # fixres reads numpy scalars as plain Python numbers
     if not metadata and is_number(a) and is_number(b) and a == b:
         return  # fixres writes SGD defaults such as dampening=0 as floats
     if type(a) is not type(b):

@@ -47,6 +47,7 @@ const std::unordered_map<std::string, Callable>& whitelist() {
       {"builtins.frozenset", Callable::Set},
       {"_codecs.encode", Callable::CodecsEncode},
       {"numpy.core.multiarray.scalar", Callable::NumpyScalar},
+      {"numpy._core.multiarray.scalar", Callable::NumpyScalar},  // numpy >= 2
       {"numpy.dtype", Callable::NumpyDType},
   };
   return table;
