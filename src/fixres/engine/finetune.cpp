@@ -1,0 +1,60 @@
+#include "fixres/engine/finetune.h"
+
+#include <stdexcept>
+
+#include "fixres/engine/training_loop.h"
+#include "fixres/models/finetune_policy.h"
+
+namespace fixres::engine {
+namespace {
+
+data::PipelineKind finetune_pipeline(const std::string& transforms) {
+  if (transforms == "v1") return data::PipelineKind::Test;
+  if (transforms == "v2") return data::PipelineKind::ValTrain;
+  throw std::invalid_argument("--transforms: expected v1 or v2, got '" + transforms + "'");
+}
+
+}  // namespace
+
+TrainingResult run_finetune(const FinetuneConfig& config, const Reporter& reporter) {
+  const data::PipelineKind kind = finetune_pipeline(config.transforms);
+  if (config.model.weight_path.empty()) {
+    throw std::invalid_argument("fine-tuning needs the weights to start from: give --weight-path FILE");
+  }
+  const TrainingSession session = open_training_session(config.model, config.data, config.training, reporter);
+  const dist::Context& context = *session.context;
+
+  // The weights load with their own classifier; --num-classes then replaces it (transfer).
+  ModelConfig model_config = config.model;
+  model_config.num_classes = 0;
+  ModelSetup setup = session.setup_model(model_config, config.training.seed);
+  if (config.model.num_classes > 0 && config.model.num_classes != setup.model->num_classes()) {
+    setup.model->reset_classifier(config.model.num_classes);
+    session.reporter.message("classifier re-initialised with " + std::to_string(config.model.num_classes) +
+                             " outputs (seed " + std::to_string(config.training.seed) + ")");
+  }
+  session.check_classes(setup.model->num_classes());
+
+  const models::FinetunePolicy policy = setup.spec->finetune;
+  models::apply_finetune_mode(*setup.model, policy);
+
+  TrainingPlan plan;
+  plan.command = "finetune";
+  plan.set_train_mode = [policy](models::Classifier& model) { models::apply_finetune_train_mode(model, policy); };
+  plan.train_set = session.train_set;
+  plan.val_set = session.val_set;
+  plan.train_pipeline.kind = kind;
+  plan.train_pipeline.size = config.training.input_size;
+  plan.train_pipeline.normalization = setup.normalization;
+  data::DistributedOptions sampling;
+  sampling.world_size = context.world_size();
+  sampling.rank = context.rank();
+  sampling.shuffle = config.training.shuffle;
+  sampling.seed = config.training.seed;
+  plan.sampler = std::make_shared<data::DistributedSampler>(session.train_set->size(), sampling);
+  plan.evaluate_before = true;
+  plan.strict_images = config.data.strict_images;
+  return run_training(setup, plan, config.training, session.context, session.reporter);
+}
+
+}  // namespace fixres::engine

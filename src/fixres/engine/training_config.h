@@ -1,0 +1,146 @@
+#pragma once
+/// What fine-tuning and training from scratch share, torch-free so that the CLI (and other
+/// engines, e.g. the demo) fill it and read the results across the CLI ↔ libfixres.so boundary:
+/// where the images are, the optimisation settings, checkpointing, and the per-epoch log.
+/// Both commands run the one loop of engine/training_loop.h.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fixres/data/dataset.h"
+#include "fixres/dist/options.h"
+#include "fixres/engine/metrics.h"
+
+namespace fixres::engine {
+
+/// The images: ImageFolder trees (the seed's ROOT/train and ROOT/val), or datasets another
+/// engine built (they take precedence over the folders).
+struct TrainingData {
+  std::string train_folder;  ///< ImageFolder trained on
+  std::string val_folder;    ///< ImageFolder evaluated on; empty (and no val_dataset): no evaluation
+  std::shared_ptr<const data::Dataset> train_dataset;
+  std::shared_ptr<const data::Dataset> val_dataset;
+  bool strict_images = false;  ///< an undecodable image is an error instead of a skip
+};
+
+/// The optimisation and its bookkeeping, as the seed's TrainerConfig.
+struct TrainingOptions {
+  int epochs = 1;
+  /// --learning-rate: the base LR; the optimiser uses 8 * base * batch * world / 512.
+  double learning_rate = 1e-3;
+  int batch = 8;       ///< images per batch on each process
+  int workers = 4;     ///< loader threads
+  int input_size = 320;
+  /// --save-folder: checkpoints go to save_folder/job_id/checkpoint.pth and
+  /// checkpoint_<epoch>.pth; empty: no checkpoints and no resume.
+  std::string save_folder;
+  std::string job_id = "0";
+  /// Seeds the classifier re-initialisation, the weight initialisation of training from scratch,
+  /// dropout, the sampler's shuffles and the augmentations (with the epoch and sample position).
+  std::uint64_t seed = 0;
+  bool shuffle = true;  ///< false: the training images in dataset order (parity runs)
+  /// Stop each epoch after this many iterations (0: no limit besides the command's own cap).
+  std::int64_t max_iterations = 0;
+  /// Evaluate every N epochs (0: only after the last epoch, as the seed).
+  int eval_every = 0;
+  dist::DistOptions dist;
+};
+
+/// One epoch of the log (the JSON's "epochs" rows).
+struct EpochRecord {
+  std::int64_t epoch = 0;           ///< 0-based
+  double lr = 0.0;
+  double loss = 0.0;                ///< mean over the epoch's iterations (all ranks) of the batch loss
+  double train_top1 = 0.0;          ///< percent, on the training batches as they were augmented
+  std::int64_t images = 0;          ///< training images seen (all ranks)
+  std::int64_t iterations = 0;      ///< per rank
+  double seconds = 0.0;             ///< training wall time of the epoch (evaluation excluded)
+  double images_per_second = 0.0;   ///< images / seconds (all ranks)
+  std::optional<TopkCounts> val;    ///< when evaluated after this epoch
+};
+
+struct TrainingResult {
+  bool is_main = true;       ///< rank 0 (the only one that prints and writes)
+  std::string command;       ///< "finetune" or "train"
+  std::string architecture;  ///< the registry row
+  std::int64_t num_classes = 0;
+  std::int64_t train_images = 0;
+  std::int64_t val_images = 0;
+  int world_size = 1;
+  double scaled_lr = 0.0;
+  std::string normalization_note;
+  std::string weights_source;
+  /// Fine-tuning: accuracy before any training step (from the first run when resumed).
+  std::optional<TopkCounts> before;
+  /// Accuracy after the last epoch.
+  std::optional<TopkCounts> after;
+  /// Every epoch trained so far, including those of earlier runs when resumed.
+  std::vector<EpochRecord> epochs;
+  std::int64_t start_epoch = 0;  ///< first epoch this run trained (> 0 when resumed)
+  std::string resumed_from;      ///< the checkpoint resumed from, or empty
+  std::string checkpoint_folder; ///< save_folder/job_id, or empty
+  /// Training images per second over the epochs of this run (all ranks).
+  double train_images_per_second = 0.0;
+};
+
+inline void to_json(nlohmann::json& j, const TopkCounts& c) {
+  j = {{"images", c.images}, {"top1", c.top1_percent()}, {"top5", c.top5_percent()},
+       {"top1_count", c.top1}, {"top5_count", c.top5}};
+}
+
+inline void from_json(const nlohmann::json& j, TopkCounts& c) {
+  c.images = j.at("images").get<std::int64_t>();
+  c.top1 = j.at("top1_count").get<std::int64_t>();
+  c.top5 = j.at("top5_count").get<std::int64_t>();
+}
+
+inline void to_json(nlohmann::json& j, const EpochRecord& r) {
+  j = {{"epoch", r.epoch},   {"lr", r.lr},         {"loss", r.loss},
+       {"train_top1", r.train_top1}, {"images", r.images}, {"iterations", r.iterations},
+       {"seconds", r.seconds}, {"images_per_second", r.images_per_second}};
+  if (r.val) {
+    j["val_top1"] = r.val->top1_percent();
+    j["val_top5"] = r.val->top5_percent();
+    j["val"] = *r.val;
+  }
+}
+
+inline void from_json(const nlohmann::json& j, EpochRecord& r) {
+  r.epoch = j.at("epoch").get<std::int64_t>();
+  r.lr = j.at("lr").get<double>();
+  r.loss = j.at("loss").get<double>();
+  r.train_top1 = j.at("train_top1").get<double>();
+  r.images = j.at("images").get<std::int64_t>();
+  r.iterations = j.at("iterations").get<std::int64_t>();
+  r.seconds = j.at("seconds").get<double>();
+  r.images_per_second = j.at("images_per_second").get<double>();
+  if (j.contains("val")) r.val = j.at("val").get<TopkCounts>();
+}
+
+/// The result as the CLI's --json file shows it.
+inline nlohmann::json training_result_json(const TrainingResult& r) {
+  nlohmann::json j = {{"command", r.command},
+                      {"architecture", r.architecture},
+                      {"num_classes", r.num_classes},
+                      {"train_images", r.train_images},
+                      {"val_images", r.val_images},
+                      {"world_size", r.world_size},
+                      {"scaled_lr", r.scaled_lr},
+                      {"normalization", r.normalization_note},
+                      {"weights", r.weights_source},
+                      {"start_epoch", r.start_epoch},
+                      {"resumed_from", r.resumed_from},
+                      {"checkpoint_folder", r.checkpoint_folder},
+                      {"train_images_per_second", r.train_images_per_second},
+                      {"epochs", r.epochs}};
+  if (r.before) j["before"] = *r.before;
+  if (r.after) j["after"] = *r.after;
+  return j;
+}
+
+}  // namespace fixres::engine

@@ -1,0 +1,332 @@
+#include "fixres/engine/training_loop.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+#include "fixres/data/image_folder.h"
+#include "fixres/data/loader.h"
+#include "fixres/dist/gradient_reducer.h"
+#include "fixres/dist/sync_batch_norm.h"
+#include "fixres/engine/checkpointing.h"
+#include "fixres/engine/inference.h"
+#include "fixres/engine/lr_schedule.h"
+#include "fixres/engine/optimizer.h"
+#include "fixres/io/atomic_file.h"
+
+namespace fixres::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+/// torch's generator seed for epoch `epoch` (dropout, drop-path): a function of (seed, epoch)
+/// only, so that a resumed run draws what the uninterrupted one drew.
+std::uint64_t epoch_seed(std::uint64_t seed, std::int64_t epoch) {
+  std::uint64_t z = seed * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(epoch) + 1;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return (z ^ (z >> 31)) & ((1ULL << 63) - 1);
+}
+
+std::string format_number(const char* format, double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
+
+/// The model's parameters in module.parameters() order, and those that train.
+struct ParameterLists {
+  std::vector<torch::Tensor> all;
+  std::vector<torch::Tensor> trainable;
+};
+
+ParameterLists parameter_lists(models::Classifier& model) {
+  ParameterLists lists;
+  lists.all = model.parameters(/*recurse=*/true);
+  for (const auto& p : lists.all) {
+    if (p.requires_grad()) lists.trainable.push_back(p);
+  }
+  TORCH_CHECK(!lists.trainable.empty(), "training: no parameter of the model requires a gradient");
+  return lists;
+}
+
+InferenceOptions evaluation_options(const TrainingOptions& options, bool strict_images, const std::string& phase) {
+  InferenceOptions o;
+  o.input_size = options.input_size;
+  o.batch = options.batch;
+  o.workers = options.workers;
+  o.strict_images = strict_images;
+  o.phase = phase;
+  return o;
+}
+
+}  // namespace
+
+std::shared_ptr<const data::Dataset> open_train_set(const TrainingData& data) {
+  if (data.train_dataset) return data.train_dataset;
+  if (data.train_folder.empty()) throw std::invalid_argument("no training images: give --imnet-path ROOT (ROOT/train) or --train-path DIR");
+  return std::make_shared<data::ImageFolder>(data.train_folder);
+}
+
+std::shared_ptr<const data::Dataset> open_val_set(const TrainingData& data) {
+  if (data.val_dataset) return data.val_dataset;
+  if (data.val_folder.empty()) return nullptr;
+  return std::make_shared<data::ImageFolder>(data.val_folder);
+}
+
+double scaled_learning_rate(double base_lr, int batch, int world_size) {
+  return 8.0 * base_lr * batch * world_size / 512.0;
+}
+
+void check_class_count(const data::Dataset& dataset, std::int64_t outputs, const Reporter& reporter) {
+  const std::int64_t classes = dataset.num_classes();
+  if (classes > outputs) {
+    throw std::runtime_error(dataset.describe() + " has " + std::to_string(classes) + " classes but the classifier has " +
+                             std::to_string(outputs) + " outputs; pass --num-classes " + std::to_string(classes) +
+                             " to re-initialise the classifier for these classes");
+  }
+  if (classes < outputs) {
+    reporter.message("warning: " + dataset.describe() + " has " + std::to_string(classes) +
+                     " classes, the classifier has " + std::to_string(outputs) +
+                     " outputs (labels use the first " + std::to_string(classes) + ")");
+  }
+}
+
+Reporter rank_reporter(const Reporter& reporter, const dist::Context& context) {
+  return context.is_main() ? reporter : Reporter{};
+}
+
+void check_training_options(const TrainingOptions& o) {
+  auto positive = [](long long value, const std::string& flag) {
+    if (value <= 0) throw std::invalid_argument(flag + " must be positive, got " + std::to_string(value));
+  };
+  positive(o.epochs, "--epochs");
+  positive(o.batch, "--batch");
+  positive(o.input_size, "--input-size");
+  if (o.workers < 0) throw std::invalid_argument("--workers must be >= 0, got " + std::to_string(o.workers));
+  if (!(o.learning_rate >= 0.0) || !std::isfinite(o.learning_rate)) {
+    throw std::invalid_argument("--learning-rate must be a finite number >= 0, got " + std::to_string(o.learning_rate));
+  }
+  if (o.eval_every < 0) throw std::invalid_argument("--eval-every must be >= 0, got " + std::to_string(o.eval_every));
+  if (o.max_iterations < 0) {
+    throw std::invalid_argument("--max-iterations must be >= 0, got " + std::to_string(o.max_iterations));
+  }
+  if (!o.save_folder.empty() && o.job_id.empty()) throw std::invalid_argument("--job-id must not be empty");
+}
+
+ModelSetup TrainingSession::setup_model(ModelConfig config, std::uint64_t seed) const {
+  config.device = context->device().str();
+  torch::manual_seed(seed);
+  return engine::setup_model(config, reporter);
+}
+
+void TrainingSession::check_classes(std::int64_t outputs) const {
+  check_class_count(*train_set, outputs, reporter);
+  if (val_set && val_set->num_classes() > outputs) check_class_count(*val_set, outputs, reporter);
+}
+
+TrainingSession open_training_session(const ModelConfig& model, const TrainingData& data,
+                                      const TrainingOptions& options, const Reporter& reporter) {
+  check_training_options(options);
+  check_input_size(options.input_size, models::find_architecture(model.architecture, model.efficientnet_model));
+  TrainingSession session;
+  session.context = dist::init_distributed(options.dist, parse_device(model.device));
+  session.reporter = rank_reporter(reporter, *session.context);
+  session.train_set = open_train_set(data);
+  session.val_set = open_val_set(data);
+  return session;
+}
+
+TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const TrainingOptions& options,
+                            const std::shared_ptr<dist::Context>& context, const Reporter& reporter) {
+  models::Classifier& model = *setup.model;
+  dist::Context& ctx = *context;
+
+  TrainingResult result;
+  result.is_main = ctx.is_main();
+  result.command = plan.command;
+  result.architecture = setup.spec->name;
+  result.num_classes = model.num_classes();
+  result.train_images = plan.train_set->size();
+  result.val_images = plan.val_set ? plan.val_set->size() : 0;
+  result.world_size = ctx.world_size();
+  result.scaled_lr = scaled_learning_rate(options.learning_rate, options.batch, ctx.world_size());
+  result.normalization_note = setup.normalization_note;
+  result.weights_source = setup.weights_source;
+
+  const CheckpointFolder folder(options.save_folder, options.job_id);
+  result.checkpoint_folder = folder.dir();
+  // Refuse an unwritable folder before any long computation.
+  if (folder.enabled() && ctx.is_main()) io::ensure_writable_directory(folder.dir());
+
+  ParameterLists params = parameter_lists(model);
+  Sgd optimizer(params.all, SgdOptions{result.scaled_lr, 0.9, 0.0, 1e-4, false});
+  const StepLr scheduler(result.scaled_lr, 30, 0.1);
+  const TrainingState state{model, optimizer, scheduler};
+
+  RunRecord record;
+  record.command = plan.command;
+  record.architecture = setup.spec->name;
+  record.num_classes = model.num_classes();
+  record.input_size = options.input_size;
+  record.scaled_lr = result.scaled_lr;
+  record.world_size = ctx.world_size();
+  record.seed = options.seed;
+
+  std::int64_t start_epoch = 0;
+  double accuracy = 0.0;
+  if (auto resumed = resume_from_checkpoint(folder, record, state)) {
+    start_epoch = resumed->next_epoch;
+    accuracy = resumed->accuracy;
+    if (resumed->record) {
+      record.before = resumed->record->before;
+      record.history = resumed->record->history;
+      if (static_cast<std::int64_t>(record.history.size()) > start_epoch) {
+        record.history.resize(static_cast<std::size_t>(start_epoch));
+      }
+    }
+    result.resumed_from = resumed->path;
+    reporter.message("resuming from " + resumed->path + " at epoch " + std::to_string(start_epoch) + " of " +
+                     std::to_string(options.epochs));
+  }
+  result.start_epoch = start_epoch;
+
+  // Distributed: --sync-bn modules, rank 0's weights everywhere, gradient averaging.
+  if (options.dist.sync_bn && ctx.is_distributed()) dist::convert_sync_batchnorm(model, context);
+  ctx.broadcast_module(model);
+  dist::GradientReducer reducer(context, params.trainable);
+
+  if (plan.evaluate_before && plan.val_set && start_epoch == 0) {
+    record.before = run_inference(setup, plan.val_set, evaluation_options(options, plan.strict_images, "before"), ctx, reporter).counts;
+  }
+  result.before = record.before;
+
+  data::LoaderOptions loader_options;
+  loader_options.batch_size = options.batch;
+  loader_options.workers = options.workers;
+  loader_options.channels_last = setup.channels_last;
+  loader_options.pin_memory = setup.device.is_cuda();
+  loader_options.seed = options.seed;
+  loader_options.strict = plan.strict_images;
+  data::Loader loader(plan.train_set, plan.sampler, data::Pipeline(plan.train_pipeline), loader_options);
+  loader.set_on_skip([&reporter](const data::SkippedImage& s) {
+    reporter.message("warning: skipped " + s.name + ": " + s.reason);
+  });
+
+  const std::int64_t batches = loader.batches_per_epoch();
+  const std::int64_t iterations =
+      plan.iteration_cap > 0 ? std::min(batches, plan.iteration_cap) : batches;
+  const std::int64_t capped =
+      options.max_iterations > 0 ? std::min(iterations, options.max_iterations) : iterations;
+  const std::int64_t epoch_samples = std::min(loader.samples_per_epoch(), capped * options.batch);
+
+  double run_images = 0.0, run_seconds = 0.0;
+  bool sync_checked = false;
+  for (std::int64_t epoch = start_epoch; epoch < options.epochs; ++epoch) {
+    torch::manual_seed(epoch_seed(options.seed, epoch));
+    plan.set_train_mode(model);
+    const double lr = scheduler.lr_at(epoch);
+    optimizer.set_lr(lr);
+    const std::string phase = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(options.epochs);
+
+    double loss_sum = 0.0;
+    std::int64_t correct = 0, seen = 0, step = 0;
+    const auto start = Clock::now();
+    loader.start_epoch(epoch);
+    while (step < capped) {
+      auto batch = loader.next();
+      if (!batch) break;
+      if (batch->indices.empty()) continue;
+      if (ctx.is_distributed() && !options.dist.sync_bn) ctx.broadcast_buffers(model);
+      torch::Tensor x = setup.prepare_input(batch->images);
+      torch::Tensor y = batch->labels.to(setup.device);
+      torch::Tensor logits = model.forward(x);
+      torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+      const double loss_value = loss.item<double>();
+      double bad = std::isfinite(loss_value) ? 0.0 : 1.0;
+      if (ctx.is_distributed()) bad = ctx.all_reduce_sum(std::vector<double>{bad}).front();
+      if (bad > 0.0) {
+        const std::string last = folder.has_checkpoint()
+                                     ? "the last good checkpoint, " + folder.latest() + ", is left as it was"
+                                     : std::string("no checkpoint was written");
+        throw std::runtime_error("training diverged: the loss is " +
+                                 (std::isfinite(loss_value) ? std::string("not finite on another rank")
+                                                            : format_number("%g", loss_value)) +
+                                 " at epoch " + std::to_string(epoch) + ", iteration " + std::to_string(step) +
+                                 " (lr " + format_number("%g", lr) + "); stopped, " + last +
+                                 ". Try a lower --learning-rate.");
+      }
+      optimizer.zero_grad();
+      loss.backward();
+      if (!sync_checked && options.dist.sync_bn && ctx.is_distributed()) {
+        dist::check_sync_batchnorm_used(model);
+        sync_checked = true;
+      }
+      reducer.reduce();
+      optimizer.step();
+
+      {
+        torch::NoGradGuard no_grad;
+        correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
+      }
+      loss_sum += loss_value;
+      seen += static_cast<std::int64_t>(batch->indices.size());
+      ++step;
+
+      Progress progress;
+      progress.phase = phase;
+      progress.done = seen;
+      progress.total = epoch_samples;
+      const double elapsed = seconds_since(start);
+      progress.items_per_second = elapsed > 0 ? static_cast<double>(seen) / elapsed : 0.0;
+      progress.detail = "loss " + format_number("%.4f", loss_sum / static_cast<double>(step));
+      reporter.progress(progress);
+    }
+    const double seconds = seconds_since(start);
+
+    const std::vector<double> sums =
+        ctx.all_reduce_sum(std::vector<double>{loss_sum, static_cast<double>(step), static_cast<double>(correct),
+                                               static_cast<double>(seen), seconds});
+    EpochRecord row;
+    row.epoch = epoch;
+    row.lr = lr;
+    row.iterations = step;
+    row.loss = sums[1] > 0 ? sums[0] / sums[1] : 0.0;
+    row.images = static_cast<std::int64_t>(sums[3]);
+    row.train_top1 = sums[3] > 0 ? 100.0 * sums[2] / sums[3] : 0.0;
+    row.seconds = sums[4] / ctx.world_size();
+    row.images_per_second = row.seconds > 0 ? static_cast<double>(row.images) / row.seconds : 0.0;
+    run_images += static_cast<double>(row.images);
+    run_seconds += row.seconds;
+
+    const bool last_epoch = epoch + 1 == options.epochs;
+    const bool due = options.eval_every > 0 && (epoch + 1) % options.eval_every == 0;
+    if (plan.val_set && (last_epoch || due)) {
+      row.val = run_inference(setup, plan.val_set, evaluation_options(options, plan.strict_images, "evaluate"), ctx, reporter).counts;
+      accuracy = static_cast<double>(row.val->top1) / static_cast<double>(std::max<std::int64_t>(1, row.val->images));
+      if (last_epoch) result.after = row.val;
+    }
+    record.history.push_back(row);
+    reporter.message(phase + ": loss " + format_number("%.4f", row.loss) + ", train top-1 " +
+                     format_number("%.2f", row.train_top1) + ", lr " + format_number("%g", lr) + ", " +
+                     format_number("%.1f", row.images_per_second) + " img/s" +
+                     (row.val ? ", val top-1 " + format_number("%.2f", row.val->top1_percent()) + " top-5 " +
+                                    format_number("%.2f", row.val->top5_percent())
+                              : std::string()));
+    if (folder.enabled() && ctx.is_main()) save_checkpoint(folder, epoch, accuracy, state, record);
+  }
+
+  // Nothing left to train (a finished run restarted): report the accuracy of what it holds.
+  if (!result.after && plan.val_set && start_epoch >= options.epochs) {
+    result.after = run_inference(setup, plan.val_set, evaluation_options(options, plan.strict_images, "evaluate"), ctx, reporter).counts;
+  }
+  result.epochs = record.history;
+  result.train_images_per_second = run_seconds > 0 ? run_images / run_seconds : 0.0;
+  return result;
+}
+
+}  // namespace fixres::engine
