@@ -8,6 +8,7 @@
 #include <map>
 
 #include "fixres/data/augment.h"
+#include "fixres/data/decode.h"
 #include "fixres/data/pipeline.h"
 
 namespace fixres::data {
@@ -123,6 +124,20 @@ TEST(PipelineTest, DrawsDependOnlyOnTheSampleKey) {
   EXPECT_EQ(pipeline_kind_from_name("train"), PipelineKind::Full);
   EXPECT_EQ(pipeline_kind_from_name("val_train"), PipelineKind::ValTrain);
   EXPECT_THROW(pipeline_kind_from_name("nope"), std::invalid_argument);
+}
+
+TEST(PipelineTest, PartialDecodingGivesTheSameTrainingViews) {
+  const std::string path = std::string(FIXRES_FIXTURES_DIR) + "/images/pipeline/landscape.jpg";
+  const Image full = read_image(path);
+  for (const auto kind : {PipelineKind::Full, PipelineKind::ValTrain, PipelineKind::Test}) {
+    const Pipeline p({kind, 96, {}, -1.0f});
+    for (int i = 0; i < 8; ++i) {
+      Rng a = Rng::for_sample(5, 0, 0, i), b = Rng::for_sample(5, 0, 0, i);
+      const Image whole = p.view(full, a);
+      const Image part = p.view([&](const RegionRequest& want) { return read_image_region(path, want); }, b);
+      EXPECT_EQ(whole.pixels, part.pixels) << pipeline_kind_name(kind) << " sample " << i;
+    }
+  }
 }
 
 TEST(RngTest, FlipAndIntegersAreUniform) {

@@ -5,6 +5,7 @@
 
 #include "data/image_fixtures.h"
 #include "fixres/data/decode.h"
+#include "fixres/data/geometry.h"
 
 namespace fixres::data {
 namespace {
@@ -53,6 +54,38 @@ TEST(DecodeTest, BadFilesThrowImageErrorNamingTheFile) {
       }
     }
   }
+}
+
+TEST(DecodeTest, RegionDecodeEqualsFullDecodeInsideTheBox) {
+  // libjpeg-turbo's skip/crop decode, on every fixture JPEG (baseline, progressive, 4:2:0,
+  // 4:2:2, 4:4:4, odd sizes, greyscale, CMYK, restart markers, camera originals), for random boxes.
+  std::vector<std::string> files;
+  for (const auto& c : images_manifest().at("decode")) files.push_back(c.at("file"));
+  for (const auto& c : images_manifest().at("originals")) files.push_back(c.at("file"));
+  std::uint64_t state = 12345;
+  auto next = [&state](int n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<int>((state >> 33) % static_cast<std::uint64_t>(n));
+  };
+  int checked = 0;
+  for (const auto& file : files) {
+    const std::string path = image_fixture(file);
+    const Image full = read_image(path);
+    for (int k = 0; k < 25; ++k) {
+      const int h = 1 + next(full.height), w = 1 + next(full.width);
+      const CropBox box{next(full.height - h + 1), next(full.width - w + 1), h, w};
+      const DecodedRegion r = read_image_region(path, [&](int fh, int fw) {
+        EXPECT_EQ(fh, full.height);
+        EXPECT_EQ(fw, full.width);
+        return box;
+      });
+      ASSERT_TRUE(r.contains(box)) << file;
+      EXPECT_TRUE(images_equal(crop(full, box), crop(r.image, {box.top - r.top, box.left - r.left, h, w})))
+          << file << " box " << box.top << "," << box.left << " " << h << "x" << w;
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 500);
 }
 
 TEST(DecodeTest, MissingFileThrowsImageError) {

@@ -6,12 +6,18 @@
 #include <cstdint>
 #include <string>
 
+#include "fixres/data/decode.h"
 #include "fixres/data/image.h"
 
 namespace fixres::data::codecs {
 
 /// libjpeg decode (see decode.h for the PIL conventions mirrored).
 Image decode_jpeg(const std::uint8_t* data, std::size_t size, const std::string& name);
+
+/// libjpeg decode of the rows and column range covering (*want)(height, width) plus a margin
+/// (libjpeg-turbo's jpeg_skip_scanlines / jpeg_crop_scanline); the whole image when want is null.
+DecodedRegion decode_jpeg_region(const std::uint8_t* data, std::size_t size, const std::string& name,
+                                 const RegionRequest* want);
 
 /// libpng decode (see decode.h).
 Image decode_png(const std::uint8_t* data, std::size_t size, const std::string& name);

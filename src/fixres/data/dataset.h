@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "fixres/data/decode.h"
 #include "fixres/data/image.h"
 
 namespace fixres::data {
@@ -26,6 +27,17 @@ class Dataset {
   /// Item `index` decoded to RGB HWC uint8, as PIL's convert('RGB'). Thread-safe.
   /// Throws ImageError when the item cannot be decoded.
   virtual Image load(std::int64_t index) const = 0;
+  /// At least the box `want` asks for (given the image size) of item `index`, with the same
+  /// pixels as load() there; files decode only what the box needs when the format allows it.
+  /// The default decodes the whole item. Thread-safe; throws ImageError.
+  virtual DecodedRegion load_region(std::int64_t index, const RegionRequest& want) const {
+    DecodedRegion region;
+    region.image = load(index);
+    region.full_height = region.image.height;
+    region.full_width = region.image.width;
+    want(region.full_height, region.full_width);
+    return region;
+  }
   /// A short description for messages ("ImageFolder /data/val (50000 images, 1000 classes)").
   virtual std::string describe() const = 0;
 };

@@ -42,7 +42,27 @@ Image decode_image(const std::uint8_t* data, std::size_t size, const std::string
   throw ImageError(name, "cannot identify image file (not JPEG, PNG, PPM/PGM, BMP, TIFF, WebP or GIF)");
 }
 
-Image read_image(const std::string& path) {
+CropBox clamp_box(const CropBox& box, int height, int width) {
+  const int top = std::clamp(box.top, 0, height), left = std::clamp(box.left, 0, width);
+  const int bottom = std::clamp(box.top + box.height, top, height);
+  const int right = std::clamp(box.left + box.width, left, width);
+  return {top, left, bottom - top, right - left};
+}
+
+DecodedRegion decode_image_region(const std::uint8_t* data, std::size_t size, const std::string& name,
+                                  const RegionRequest& want) {
+  if (size > 0 && sniff_format(data, size) == "JPEG") return codecs::decode_jpeg_region(data, size, name, &want);
+  DecodedRegion region;
+  region.image = decode_image(data, size, name);
+  region.full_height = region.image.height;
+  region.full_width = region.image.width;
+  want(region.full_height, region.full_width);  // the caller may draw its random box here
+  return region;
+}
+
+namespace {
+
+std::vector<std::uint8_t> read_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw ImageError(path, std::string("cannot open: ") + std::strerror(errno));
   struct stat st {};
@@ -62,7 +82,19 @@ Image read_image(const std::string& path) {
   }
   bytes.resize(filled);
   ::close(fd);
+  return bytes;
+}
+
+}  // namespace
+
+Image read_image(const std::string& path) {
+  const std::vector<std::uint8_t> bytes = read_file(path);
   return decode_image(bytes.data(), bytes.size(), path);
+}
+
+DecodedRegion read_image_region(const std::string& path, const RegionRequest& want) {
+  const std::vector<std::uint8_t> bytes = read_file(path);
+  return decode_image_region(bytes.data(), bytes.size(), path, want);
 }
 
 }  // namespace fixres::data

@@ -13,8 +13,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
+#include "fixres/data/geometry.h"
 #include "fixres/data/image.h"
 
 namespace fixres::data {
@@ -25,6 +27,37 @@ Image decode_image(const std::uint8_t* data, std::size_t size, const std::string
 
 /// Reads `path` and decodes it; throws ImageError (also when the file cannot be read).
 Image read_image(const std::string& path);
+
+/// A decoded rectangle of an image: `image` holds the pixels of rows [top, top + image.height)
+/// and columns [left, left + image.width) of the full full_height x full_width decode.
+struct DecodedRegion {
+  Image image;
+  int top = 0;
+  int left = 0;
+  int full_height = 0;
+  int full_width = 0;
+
+  /// Whether `box` (full-image coordinates) lies inside the decoded rectangle.
+  bool contains(const CropBox& box) const {
+    return box.top >= top && box.left >= left && box.top + box.height <= top + image.height &&
+           box.left + box.width <= left + image.width;
+  }
+};
+
+/// Given the full image size (height, width), the box the caller needs (clamped to the image).
+using RegionRequest = std::function<CropBox(int height, int width)>;
+
+/// Decodes at least the box `want` asks for, with the same pixel values there as
+/// decode_image(). JPEG files skip the rows above/below the box and decode only a column range
+/// around it (the costly part of a small centre or random crop); other formats decode everything.
+DecodedRegion decode_image_region(const std::uint8_t* data, std::size_t size, const std::string& name,
+                                  const RegionRequest& want);
+
+/// Reads `path` and decodes it as decode_image_region() does.
+DecodedRegion read_image_region(const std::string& path, const RegionRequest& want);
+
+/// `box` intersected with a height x width image (an empty intersection gives a 0-sized box).
+CropBox clamp_box(const CropBox& box, int height, int width);
 
 /// The container format recognised from the first bytes: "JPEG", "PNG", "PPM", "PGM", "BMP",
 /// "TIFF", "WEBP", "GIF" or "" when unknown.

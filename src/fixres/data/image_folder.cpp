@@ -119,6 +119,10 @@ std::string ImageFolder::path(std::int64_t index) const { return root_ + "/" + r
 
 Image ImageFolder::load(std::int64_t index) const { return read_image(path(index)); }
 
+DecodedRegion ImageFolder::load_region(std::int64_t index, const RegionRequest& want) const {
+  return read_image_region(path(index), want);
+}
+
 std::string ImageFolder::describe() const {
   return "ImageFolder " + root_ + " (" + std::to_string(size()) + " images, " + std::to_string(classes_.size()) +
          " classes)";

@@ -33,6 +33,7 @@ class ImageFolder : public Dataset {
   const std::vector<std::string>& classes() const override { return classes_; }
   std::string item_name(std::int64_t index) const override { return path(index); }
   Image load(std::int64_t index) const override;
+  DecodedRegion load_region(std::int64_t index, const RegionRequest& want) const override;
   std::string describe() const override;
 
   const std::string& root() const { return root_; }

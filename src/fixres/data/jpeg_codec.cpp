@@ -6,6 +6,7 @@
 // pointer; the routine with the setjmp owns no object with a destructor. After a failure the
 // caller destroys the libjpeg state, then throws — the way torchvision's decoder cleans up.
 
+#include <algorithm>
 #include <csetjmp>
 #include <cstdio>
 #include <vector>
@@ -29,7 +30,15 @@ struct JpegState {
   ErrorManager err;
   bool created = false;
   std::vector<JSAMPLE> scratch;  // one row of 1 or 4 samples per pixel
+  const RegionRequest* want = nullptr;  // null: the whole image
+  CropBox box;                          // requested box, clamped to the image
+  int top = 0, left = 0;                // position of the decoded rectangle in the image
+  int full_height = 0, full_width = 0;
 };
+
+// Extra pixels decoded around a requested box, so that the edges of a partial decode (where
+// libjpeg's fancy upsampler sees the cut as an image border) stay outside the box.
+constexpr int kRegionMargin = 16;
 
 extern "C" void fixres_jpeg_error_exit(j_common_ptr cinfo) {
   auto* err = reinterpret_cast<ErrorManager*>(cinfo->err);
@@ -75,14 +84,32 @@ bool run_decode(const std::uint8_t* data, std::size_t size, JpegState* st, Image
       return false;
   }
   // libjpeg's defaults are PIL's: JDCT_ISLOW, fancy upsampling, no scaling.
+  st->full_height = static_cast<int>(st->cinfo.image_height);
+  st->full_width = static_cast<int>(st->cinfo.image_width);
+  int row_begin = 0, row_end = st->full_height;
+  if (st->want) {
+    st->box = clamp_box((*st->want)(st->full_height, st->full_width), st->full_height, st->full_width);
+    row_begin = std::max(0, st->box.top - kRegionMargin);
+    row_end = std::min(st->full_height, st->box.top + st->box.height + kRegionMargin);
+  }
   jpeg_start_decompress(&st->cinfo);
+  if (st->want) {
+    const int x0 = std::max(0, st->box.left - kRegionMargin);
+    const int x1 = std::min(st->full_width, st->box.left + st->box.width + kRegionMargin);
+    if (x0 > 0 || x1 < st->full_width) {
+      JDIMENSION xoffset = static_cast<JDIMENSION>(x0), width = static_cast<JDIMENSION>(x1 - x0);
+      jpeg_crop_scanline(&st->cinfo, &xoffset, &width);  // widens to iMCU boundaries
+      st->left = static_cast<int>(xoffset);
+    }
+    if (row_begin > 0) jpeg_skip_scanlines(&st->cinfo, static_cast<JDIMENSION>(row_begin));
+  }
+  st->top = row_begin;
   const int w = static_cast<int>(st->cinfo.output_width);
-  const int h = static_cast<int>(st->cinfo.output_height);
   const int comps = st->cinfo.output_components;
-  *out = Image(h, w);
+  *out = Image(row_end - row_begin, w);
   if (comps != 3) st->scratch.resize(static_cast<std::size_t>(w) * comps);
-  while (st->cinfo.output_scanline < st->cinfo.output_height) {
-    const int y = static_cast<int>(st->cinfo.output_scanline);
+  while (static_cast<int>(st->cinfo.output_scanline) < row_end) {
+    const int y = static_cast<int>(st->cinfo.output_scanline) - row_begin;
     std::uint8_t* dst = out->row(y);
     if (comps == 3) {
       JSAMPROW row = dst;
@@ -103,7 +130,11 @@ bool run_decode(const std::uint8_t* data, std::size_t size, JpegState* st, Image
       }
     }
   }
-  jpeg_finish_decompress(&st->cinfo);
+  if (row_end == st->full_height) {
+    jpeg_finish_decompress(&st->cinfo);
+  } else {
+    jpeg_abort_decompress(&st->cinfo);  // the rows below are not needed
+  }
   jpeg_destroy_decompress(&st->cinfo);
   st->created = false;
   return true;
@@ -111,14 +142,31 @@ bool run_decode(const std::uint8_t* data, std::size_t size, JpegState* st, Image
 
 }  // namespace
 
-Image decode_jpeg(const std::uint8_t* data, std::size_t size, const std::string& name) {
+DecodedRegion decode_jpeg_region(const std::uint8_t* data, std::size_t size, const std::string& name,
+                                 const RegionRequest* want) {
   JpegState state;
-  Image image;
-  if (!run_decode(data, size, &state, &image)) {
+  state.want = want;
+  DecodedRegion region;
+  bool ok = false;
+  try {
+    ok = run_decode(data, size, &state, &region.image);
+  } catch (...) {  // from the caller's RegionRequest or an allocation
+    if (state.created) jpeg_destroy_decompress(&state.cinfo);
+    throw;
+  }
+  if (!ok) {
     if (state.created) jpeg_destroy_decompress(&state.cinfo);
     throw ImageError(name, std::string("cannot decode JPEG: ") + state.err.message);
   }
-  return image;
+  region.top = state.top;
+  region.left = state.left;
+  region.full_height = state.full_height;
+  region.full_width = state.full_width;
+  return region;
+}
+
+Image decode_jpeg(const std::uint8_t* data, std::size_t size, const std::string& name) {
+  return decode_jpeg_region(data, size, name, nullptr).image;
 }
 
 }  // namespace fixres::data::codecs

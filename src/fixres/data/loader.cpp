@@ -94,9 +94,9 @@ void Loader::process(Slot& slot, std::int64_t position) const {
   const std::int64_t index = order_[static_cast<std::size_t>(position)];
   const std::int64_t s = pipeline_.output_size();
   try {
-    const Image img = dataset_->load(index);
     Rng rng = Rng::for_sample(options_.seed, epoch_, sampler_->stream(), position);
-    pipeline_.apply(img, rng, slot.data + row * 3 * s * s, options_.channels_last ? Layout::HWC : Layout::CHW);
+    pipeline_.apply([&](const RegionRequest& want) { return dataset_->load_region(index, want); }, rng,
+                    slot.data + row * 3 * s * s, options_.channels_last ? Layout::HWC : Layout::CHW);
     slot.ok[static_cast<std::size_t>(row)] = 1;
   } catch (const ImageError& e) {
     // The reason without the "path: " prefix (the path is reported beside it).

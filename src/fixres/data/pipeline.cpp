@@ -4,6 +4,7 @@
 
 #include "fixres/data/augment.h"
 #include "fixres/data/geometry.h"
+#include "fixres/data/resample.h"
 
 namespace fixres::data {
 
@@ -33,19 +34,36 @@ Pipeline::Pipeline(PipelineSpec spec) : spec_(spec) {
   }
 }
 
-Image Pipeline::view(const Image& in, Rng& rng) const {
+Image Pipeline::view(const RegionLoader& load, Rng& rng) const {
   const int s = spec_.size;
   switch (spec_.kind) {
-    case PipelineKind::Test:
-      return fixres_test_view(in, s);
+    case PipelineKind::Test: {
+      // Resize + CenterCrop: only the crop window of the resize is computed, from only the
+      // source pixels it reads.
+      Size2 target;
+      CropBox box, window;
+      const DecodedRegion r = load([&](int h, int w) {
+        target = fixres_resize_target(h, w, fixres_resize_length(s));
+        box = center_crop_box(target.height, target.width, s, s);
+        window = clamp_box(box, target.height, target.width);
+        return resize_source_box(h, w, target.height, target.width, window);
+      });
+      Image out = resize_bilinear_window(ImageView{&r.image, r.top, r.left, r.full_height, r.full_width}, target.height,
+                                         target.width, window);
+      if (window.height == s && window.width == s) return out;
+      return crop(out, {box.top - window.top, box.left - window.left, s, s});  // zero padding
+    }
     case PipelineKind::Full: {
-      Image out = resized_crop(in, random_resized_crop_box(in.height, in.width, rng), s);
+      CropBox box;
+      const DecodedRegion r = load([&](int h, int w) { return box = random_resized_crop_box(h, w, rng); });
+      Image out = resize_bilinear(crop(r.image, {box.top - r.top, box.left - r.left, box.height, box.width}), s, s);
       if (rng.uniform() < 0.5) hflip_inplace(out);
       apply_color_jitter(out, draw_color_jitter(rng, jitter_, jitter_, jitter_));
       return out;
     }
     case PipelineKind::ValTrain: {
-      Image resized = fixres_resize(in, fixres_resize_length(s));
+      const DecodedRegion r = load([](int h, int w) { return CropBox{0, 0, h, w}; });
+      Image resized = fixres_resize(r.image, fixres_resize_length(s));
       if (rng.uniform() < 0.5) hflip_inplace(resized);
       apply_color_jitter(resized, draw_color_jitter(rng, jitter_, jitter_, jitter_));
       return shifted_center_crop(resized, s, draw_shifted_crop(resized.width, s, rng));
@@ -54,8 +72,21 @@ Image Pipeline::view(const Image& in, Rng& rng) const {
   throw std::logic_error("Pipeline: unknown kind");
 }
 
+Image Pipeline::view(const Image& in, Rng& rng) const {
+  return view(
+      [&in](const RegionRequest& want) {
+        want(in.height, in.width);
+        return DecodedRegion{in, 0, 0, in.height, in.width};
+      },
+      rng);
+}
+
 void Pipeline::apply(const Image& in, Rng& rng, float* out, Layout layout) const {
   to_tensor_normalize(view(in, rng), spec_.normalization, out, layout);
+}
+
+void Pipeline::apply(const RegionLoader& load, Rng& rng, float* out, Layout layout) const {
+  to_tensor_normalize(view(load, rng), spec_.normalization, out, layout);
 }
 
 }  // namespace fixres::data

@@ -7,8 +7,10 @@
 ///    the shifted centre crop of transforms_v2
 /// each followed by ToTensor + Normalize. Torch-free.
 
+#include <functional>
 #include <string>
 
+#include "fixres/data/decode.h"
 #include "fixres/data/image.h"
 #include "fixres/data/normalize.h"
 #include "fixres/data/rng.h"
@@ -29,6 +31,9 @@ struct PipelineSpec {
   float jitter = -1.0f;          ///< ColorJitter strength; < 0: FixRes's (0.3 Full, 0.05 ValTrain)
 };
 
+/// Decodes (at least) the box a RegionRequest asks for: Dataset::load_region bound to an item.
+using RegionLoader = std::function<DecodedRegion(const RegionRequest&)>;
+
 class Pipeline {
  public:
   explicit Pipeline(PipelineSpec spec);
@@ -41,8 +46,13 @@ class Pipeline {
   /// The S x S uint8 image before ToTensor (zero padding included).
   Image view(const Image& in, Rng& rng) const;
 
+  /// view() of an image that `load` decodes only where the pipeline reads it (the test crop's
+  /// source rows/columns, the random crop's box); the result is identical to view().
+  Image view(const RegionLoader& load, Rng& rng) const;
+
   /// view() normalised into S * S * 3 floats at `out`.
   void apply(const Image& in, Rng& rng, float* out, Layout layout = Layout::CHW) const;
+  void apply(const RegionLoader& load, Rng& rng, float* out, Layout layout = Layout::CHW) const;
 
  private:
   PipelineSpec spec_;

@@ -6,6 +6,7 @@
 /// antialiasing); coefficients are computed in double, normalised, then rounded to fixed point with
 /// 22 fractional bits; each pass rounds and clips to 8 bits. Torch-free.
 
+#include "fixres/data/geometry.h"
 #include "fixres/data/image.h"
 
 namespace fixres::data {
@@ -19,5 +20,23 @@ Image resize_bilinear(const Image& in, int out_height, int out_width);
 /// must lie inside the output; throws std::invalid_argument otherwise.
 Image resize_bilinear_window(const Image& in, int out_height, int out_width, int top, int left,
                              int window_height, int window_width);
+
+/// A rectangle of a larger image: `image` holds rows [top, top + image.height) and columns
+/// [left, left + image.width) of a full_height x full_width image.
+struct ImageView {
+  const Image* image = nullptr;
+  int top = 0;
+  int left = 0;
+  int full_height = 0;
+  int full_width = 0;
+};
+
+/// The input pixels (full-image coordinates) that the window `window` of an out_height x
+/// out_width resize of an in_height x in_width image reads.
+CropBox resize_source_box(int in_height, int in_width, int out_height, int out_width, const CropBox& window);
+
+/// resize_bilinear_window() of the full image of which `view` holds a part; the part must
+/// contain resize_source_box() of the window (throws std::invalid_argument otherwise).
+Image resize_bilinear_window(const ImageView& view, int out_height, int out_width, const CropBox& window);
 
 }  // namespace fixres::data
