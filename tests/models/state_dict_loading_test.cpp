@@ -99,6 +99,15 @@ TEST(StateDictLoadingTest, ReportsEveryProblemAtOnceAndStrictLeavesTheModelUntou
   EXPECT_TRUE(torch::equal(net->conv1->weight, python_tensor(weights, "conv1.weight")));
 }
 
+TEST(StateDictLoadingTest, AcceptsBatchNormStateWithoutTheCounterAsPyTorchDoes) {
+  io::StateDict weights = io::read_state_dict(fixture("checkpoints/seed_zip.pth"));
+  weights.erase(weights.begin() + 5);  // bn1.num_batches_tracked, absent from pre-0.4.1 files
+  TinyNet net;
+  const LoadReport report = load_state_dict(*net, weights);
+  EXPECT_TRUE(report.ok()) << report.describe();
+  EXPECT_EQ(report.loaded, 7u);
+}
+
 TEST(StateDictLoadingTest, ConvertsDtypesIntoTheModel) {
   io::StateDict weights = io::read_state_dict(fixture("checkpoints/seed_zip.pth"));
   for (auto& [name, t] : weights) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace fixres::io {
@@ -169,9 +170,12 @@ std::string Value::summary() const {
     case Kind::Bool: return as_bool() ? "True" : "False";
     case Kind::Int: return std::to_string(as_int());
     case Kind::BigInt: return "int (" + std::to_string(as_string().size()) + " bytes)";
-    case Kind::Float: {
+    case Kind::Float: {  // shortest text that reads back exactly, as Python's repr
       char buffer[32];
-      std::snprintf(buffer, sizeof buffer, "%.17g", as_float());
+      for (int digits = 1; digits <= 17; ++digits) {
+        std::snprintf(buffer, sizeof buffer, "%.*g", digits, as_float());
+        if (std::strtod(buffer, nullptr) == as_float()) break;
+      }
       return buffer;
     }
     case Kind::String: {

@@ -166,6 +166,17 @@ bool same_values(const RawTensor& a, const RawTensor& b) {
   return ca.nbytes() == 0 || std::memcmp(ca.first_element(), cb.first_element(), ca.nbytes()) == 0;
 }
 
+void prefetch_pages(const RawTensor& tensor) {
+  if (!tensor.storage || !tensor.storage->mapped || tensor.storage->nbytes == 0) return;
+  static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<std::uintptr_t>(tensor.storage->data) / page * page;
+  const auto end = reinterpret_cast<std::uintptr_t>(tensor.storage->data) + tensor.storage->nbytes;
+#ifdef MADV_POPULATE_READ
+  if (::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_READ) == 0) return;
+#endif
+  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_WILLNEED);  // kernels before 5.14
+}
+
 void release_pages(const RawTensor& tensor) {
   if (!tensor.storage || !tensor.storage->mapped || tensor.storage->nbytes == 0) return;
   // Only whole pages inside the storage: neighbouring storages may still be in use.

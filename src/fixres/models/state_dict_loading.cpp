@@ -46,6 +46,11 @@ void append_list(std::string& out, const char* title, const std::vector<std::str
   out += "\n";
 }
 
+bool is_batch_norm_counter(const std::string& name) {
+  static const std::string suffix = "num_batches_tracked";
+  return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 }  // namespace
 
 torch::Tensor to_torch(const io::RawTensor& raw) {
@@ -86,7 +91,9 @@ LoadReport load_state_dict(torch::nn::Module& module, const io::StateDict& weigh
   auto visit = [&](const std::string& name, const torch::Tensor& target) {
     auto it = by_name.find(name);
     if (it == by_name.end()) {
-      report.missing.push_back(name);
+      // BatchNorm state dicts from before PyTorch 0.4.1 have no counter; PyTorch's own loader
+      // accepts them (the counter only matters for momentum=None).
+      if (!is_batch_norm_counter(name)) report.missing.push_back(name);
       return;
     }
     used[name] = true;
@@ -107,6 +114,7 @@ LoadReport load_state_dict(torch::nn::Module& module, const io::StateDict& weigh
 
   torch::NoGradGuard no_grad;
   for (auto& [target, raw] : copies) {
+    io::prefetch_pages(*raw);
     const bool direct = target.device().is_cpu() && target.is_contiguous() && target.scalar_type() == scalar_type(raw->dtype);
     if (direct) {
       io::copy_to_contiguous(*raw, static_cast<std::uint8_t*>(target.data_ptr()));

@@ -35,6 +35,8 @@ struct LoadReport {
 /// `weights`; dtypes are converted to the module's (e.g. float16 files into float32 models).
 /// strict: throws (naming every missing, unexpected and mis-shaped key) unless everything matches,
 /// and then leaves the module untouched. Non-strict: loads what matches and reports the rest.
+/// A missing BatchNorm 'num_batches_tracked' is not an error (files from before PyTorch 0.4.1 lack
+/// it and PyTorch accepts them); the buffer keeps its value.
 /// Mapped file pages are released after each copy, so loading a 3 GB file needs about one copy
 /// of the weights in memory.
 LoadReport load_state_dict(torch::nn::Module& module, const io::StateDict& weights, bool strict = true);
