@@ -118,7 +118,7 @@ EfficientNetImpl::EfficientNetImpl(const EfficientNetOptions& options_) : option
   bn2_ = register_module("bn2", batch_norm(features, options.bn_eps(), options.bn_momentum()));
   global_pool_ = register_module("global_pool", torch::nn::AdaptiveAvgPool2d(1));
   register_classifier("classifier", features, options.num_classes());
-  init_weights_goog(*this);
+  if (options.initialize()) init_weights_goog(*this);
 }
 
 torch::Tensor EfficientNetImpl::forward_features(const torch::Tensor& images) {

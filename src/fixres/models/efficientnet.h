@@ -29,6 +29,8 @@ struct EfficientNetOptions {
   TORCH_ARG(double, bn_momentum) = 0.1;
   TORCH_ARG(std::int64_t, stem_size) = 32;      ///< before width rounding
   TORCH_ARG(std::int64_t, num_features) = 1280;  ///< before width rounding
+  /// timm's _init_weight_goog (false: LibTorch's default layer initialisation only).
+  TORCH_ARG(bool, initialize) = true;
   TORCH_ARG(std::vector<std::vector<std::string>>, arch_def) = efficientnet::efficientnet_arch_def();
 };
 

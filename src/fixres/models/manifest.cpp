@@ -53,6 +53,7 @@ ArchitectureInfo describe_architecture(const std::string& architecture, const st
   const auto& spec = find_architecture(architecture, efficientnet_model);
   ModelOptions options;
   options.efficientnet_model = efficientnet_model;
+  options.initialize = false;  // shapes only
   const auto model = spec.build(options);
 
   ArchitectureInfo info;

@@ -45,7 +45,8 @@ ArchitectureSpec resnet_row(const std::string& name, const std::string& descript
                                             .groups(groups)
                                             .width_per_group(width_per_group)
                                             .base_planes(base_planes)
-                                            .num_classes(o.num_classes));
+                                            .num_classes(o.num_classes)
+                                            .initialize(o.initialize));
   };
   return spec;
 }
@@ -88,7 +89,8 @@ ArchitectureSpec efficientnet_row(const EfficientNetVariant& v) {
     auto options = EfficientNetOptions()
                        .channel_multiplier(v.channel_multiplier)
                        .depth_multiplier(v.depth_multiplier)
-                       .num_classes(o.num_classes);
+                       .num_classes(o.num_classes)
+                       .initialize(o.initialize);
     if (o.drop_rate) options.drop_rate(*o.drop_rate);
     if (o.drop_path_rate) options.drop_path_rate(*o.drop_path_rate);
     return std::make_shared<EfficientNetImpl>(options);

@@ -25,6 +25,10 @@ struct ModelOptions {
   /// Overrides of the dropout before the classifier / EfficientNet drop-connect (training only).
   std::optional<double> drop_rate;
   std::optional<double> drop_path_rate;
+  /// false: skip the reference initialisation schemes (torchvision's Kaiming-normal convolutions,
+  /// timm's _init_weight_goog), keeping LibTorch's default initialisation only; for networks
+  /// whose weights are loaded right away, or shape-only uses (manifests).
+  bool initialize = true;
 };
 
 struct ArchitectureSpec {

@@ -51,6 +51,7 @@ ResNetImpl::ResNetImpl(const ResNetOptions& options_) : options(options_) {
   avgpool_ = register_module("avgpool", torch::nn::AdaptiveAvgPool2d(1));
   register_classifier("fc", planes[3] * BottleneckImpl::kExpansion, options.num_classes());
 
+  if (!options.initialize()) return;
   // torchvision's initialisation.
   torch::NoGradGuard no_grad;
   for (auto& module : modules(/*include_self=*/false)) {

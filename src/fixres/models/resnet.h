@@ -28,6 +28,8 @@ struct ResNetOptions {
   TORCH_ARG(std::int64_t, base_planes) = 64;
   /// torchvision's zero_init_residual: bn3 of every block starts at 0.
   TORCH_ARG(bool, zero_init_residual) = false;
+  /// torchvision's initialisation (false: LibTorch's default layer initialisation only).
+  TORCH_ARG(bool, initialize) = true;
 };
 
 /// torchvision's Bottleneck (stride on the 3×3 conv, "ResNet v1.5"). Children: conv1, bn1,
