@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "fixres/engine/api.h"
+#include "fixres/models/manifest.h"
 
 namespace {
 
@@ -16,6 +17,9 @@ void set_threads(int threads) {
 fixres::engine::EngineApi make_api() {
   fixres::engine::EngineApi api;
   api.set_threads = &set_threads;
+  api.describe_architecture = [](const std::string& architecture, const std::string& efficientnet_model) {
+    return fixres::models::describe_architecture(architecture, efficientnet_model);
+  };
   return api;
 }
 

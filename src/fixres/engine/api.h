@@ -4,6 +4,10 @@
 /// `evaluate-softmax`, `inspect` and `convert` never pay LibTorch's start-up cost.
 /// Every type reachable from here is torch-free. Add one member per engine command.
 
+#include <string>
+
+#include "fixres/models/architecture_info.h"
+
 namespace fixres::engine {
 
 inline constexpr int kEngineApiVersion = 1;
@@ -12,6 +16,11 @@ struct EngineApi {
   int version = kEngineApiVersion;
   /// Intra-op threads of LibTorch (0: all cores).
   void (*set_threads)(int threads) = nullptr;
+  /// `fixres inspect --architecture X [--EfficientNet-models M] [--manifest]`: builds the network
+  /// (shapes only) and returns its parameter counts, sizes, normalisation and state-dict manifest
+  /// (models/architecture_info.h). Throws std::invalid_argument listing the known architectures.
+  models::ArchitectureInfo (*describe_architecture)(const std::string& architecture,
+                                                    const std::string& efficientnet_model) = nullptr;
 };
 
 }  // namespace fixres::engine
