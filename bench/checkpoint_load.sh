@@ -6,6 +6,8 @@
 # runs); peak memory is the process's maximum RSS from /usr/bin/time -v, also shown minus the
 # start-up RSS of the same process with nothing loaded (python3 + import torch / our binary).
 #   bench/checkpoint_load.sh [BUILD_DIR]     (BUILD_DIR holds libfixres_core.a)
+#   SIZES="100MB 1GB 3.3GB" bench/checkpoint_load.sh   adds a FixResNeXt-101 32x48d sized file
+#                                                      (needs ~7 GB disk, ~8 GB RAM)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -18,16 +20,20 @@ g++ -std=c++17 -O2 -D_GLIBCXX_USE_CXX11_ABI=1 -Isrc -I/usr/include/torch/csrc/ap
   bench/checkpoint_load.cpp src/fixres/models/state_dict_loading.cpp "$BUILD/libfixres_core.a" \
   -ltorch -ltorch_cpu -lc10 -lpthread -o "$work/checkpoint_load"
 
-$PY - "$work" <<'PY'
+SIZES=${SIZES:-100MB 1GB}
+$PY - "$work" $SIZES <<'PY'
 import collections, sys, torch, torchvision
 out = sys.argv[1]
-small = collections.OrderedDict(("module." + k, v) for k, v in torchvision.models.resnet50().state_dict().items())
-big = collections.OrderedDict()
-for i in range(128):  # 128 x (2048 x 1024) float32 = 1.07 GB
-    big[f"module.layer{i}.weight"] = torch.full((2048, 1024), float(i))
-for name, sd in (("100MB", small), ("1GB", big)):
+def synthetic(count):  # count x (2048 x 1024) float32 tensors, 8 MiB each
+    return collections.OrderedDict((f"module.layer{i}.weight", torch.full((2048, 1024), float(i))) for i in range(count))
+for name in sys.argv[2:]:
+    if name == "100MB":  # torchvision's resnet50, the size of FixResNet50.pth
+        sd = collections.OrderedDict(("module." + k, v) for k, v in torchvision.models.resnet50().state_dict().items())
+    else:
+        sd = synthetic({"1GB": 128, "3.3GB": 420}[name])
     torch.save({"epoch": 1, "model": sd}, f"{out}/{name}_zip.pth")
     torch.save({"epoch": 1, "model": sd}, f"{out}/{name}_legacy.pth", _use_new_zipfile_serialization=False)
+    del sd
 PY
 
 cat > "$work/torch_load.py" <<'PY'
@@ -59,7 +65,7 @@ baseline_rss() { /usr/bin/time -v "$@" >/dev/null 2>"$work/time"; awk -F': ' '/M
 py_base=$(baseline_rss $PY "$work/torch_load.py" --baseline)
 our_base=$(baseline_rss "$work/checkpoint_load" --baseline)
 printf '%-12s %9s | %9s %10s %10s | %9s %10s %10s | %7s\n' file "size MB" "torch s" "peak MB" "(-start)" "fixres s" "peak MB" "(-start)" speedup
-for f in 100MB_zip 100MB_legacy 1GB_zip 1GB_legacy; do
+for f in $(for s in $SIZES; do echo "${s}_zip ${s}_legacy"; done); do
   path="$work/$f.pth"
   size=$(stat -c %s "$path")
   cat "$path" >/dev/null  # warm the page cache for both
