@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,13 +16,38 @@
 
 namespace fixres::testing {
 
-/// Calls its batch norm through the module registry, so that convert_sync_batchnorm takes effect
-/// (the parent re-fetches the replaced child, as LibTorch's replace_module idiom asks).
+/// A model's own batch-norm module whose forward can be redirected in place (how a model can offer
+/// --sync-bn without module swaps): BatchNorm2d's parameter and buffer names.
+class DelegatingBatchNorm2dImpl : public torch::nn::Module {
+ public:
+  explicit DelegatingBatchNorm2dImpl(const torch::nn::BatchNormOptions& o) : options(o) {
+    weight = register_parameter("weight", torch::ones({o.num_features()}));
+    bias = register_parameter("bias", torch::zeros({o.num_features()}));
+    running_mean = register_buffer("running_mean", torch::zeros({o.num_features()}));
+    running_var = register_buffer("running_var", torch::ones({o.num_features()}));
+    num_batches_tracked = register_buffer("num_batches_tracked", torch::tensor(0, torch::kLong));
+  }
+  torch::Tensor forward(const torch::Tensor& x) {
+    if (delegate) return delegate(x);
+    return dist::sync_batch_norm(options, is_training(), weight, bias, running_mean, running_var, num_batches_tracked,
+                                 x, nullptr);  // no context: plain BatchNorm2d
+  }
+  torch::nn::BatchNormOptions options;
+  torch::Tensor weight, bias, running_mean, running_var, num_batches_tracked;
+  std::function<torch::Tensor(const torch::Tensor&)> delegate;
+};
+TORCH_MODULE(DelegatingBatchNorm2d);
+
+/// conv → bn → relu → conv2 → bn2 → relu → pool → fc. `bn` is called through the module registry
+/// (so convert_sync_batchnorm's swap takes effect), `bn2` through its member holder (so --sync-bn
+/// sets its delegate to dist::sync_batch_norm): both ways the engines may meet.
 struct TinyNetImpl : torch::nn::Module {
   TinyNetImpl() {
     conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 4, 3).padding(1).bias(false)));
     register_module("bn", torch::nn::BatchNorm2d(4));
-    fc = register_module("fc", torch::nn::Linear(4, 3));
+    conv2 = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(4, 5, 3).bias(false)));
+    bn2 = register_module("bn2", DelegatingBatchNorm2d(torch::nn::BatchNormOptions(5).momentum(0.2)));
+    fc = register_module("fc", torch::nn::Linear(5, 3));
   }
   torch::Tensor norm(const torch::Tensor& x) {
     auto child = named_children()["bn"];
@@ -30,9 +56,20 @@ struct TinyNetImpl : torch::nn::Module {
   }
   torch::Tensor forward(const torch::Tensor& x) {
     auto y = torch::relu(norm(conv->forward(x)));
+    y = torch::relu(bn2->forward(conv2->forward(y)));
     return fc->forward(y.mean({2, 3}));
   }
-  torch::nn::Conv2d conv{nullptr};
+  /// --sync-bn for both batch norms.
+  void use_sync_batchnorm(const std::shared_ptr<dist::Context>& context) {
+    dist::convert_sync_batchnorm(*this, context);
+    auto* impl = bn2.get();
+    bn2->delegate = [impl, context](const torch::Tensor& x) {
+      return dist::sync_batch_norm(impl->options, impl->is_training(), impl->weight, impl->bias, impl->running_mean,
+                                   impl->running_var, impl->num_batches_tracked, x, context);
+    };
+  }
+  torch::nn::Conv2d conv{nullptr}, conv2{nullptr};
+  DelegatingBatchNorm2d bn2{nullptr};
   torch::nn::Linear fc{nullptr};
 };
 TORCH_MODULE(TinyNet);
@@ -63,7 +100,7 @@ inline TinyNet train_scenario(const std::shared_ptr<dist::Context>& context, std
   torch::manual_seed(42 + context->rank());  // different on each rank: broadcast_module must fix it
   TinyNet model;
   model->train();
-  if (sync_bn) dist::convert_sync_batchnorm(*model, context);
+  if (sync_bn) model->use_sync_batchnorm(context);
   context->broadcast_module(*model);
   std::vector<torch::Tensor> parameters = model->parameters();
   dist::GradientReducer reducer(context, parameters);

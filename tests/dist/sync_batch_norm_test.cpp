@@ -16,7 +16,7 @@ TEST(SyncBatchNormTest, ConversionKeepsNamesTensorsAndMode) {
   const auto names_before = model->named_parameters().keys();
   const auto buffers_before = model->named_buffers().keys();
   const auto converted = convert_sync_batchnorm(*model, single());
-  EXPECT_EQ(converted, (std::vector<std::string>{"bn"}));
+  EXPECT_EQ(converted, (std::vector<std::string>{"bn"}));  // bn2 is the model's own type: left alone
   EXPECT_EQ(model->named_parameters().keys(), names_before);
   EXPECT_EQ(model->named_buffers().keys(), buffers_before);
   EXPECT_TRUE(model->named_parameters()["bn.weight"].is_same(bn_weight));
@@ -53,6 +53,22 @@ TEST(SyncBatchNormTest, SingleProcessMatchesBatchNorm2dForwardAndBackward) {
   EXPECT_EQ(sync->num_batches_tracked.item<std::int64_t>(), 1);
 }
 
+TEST(SyncBatchNormTest, InPlaceFunctionIsBatchNormForwardInOneProcess) {
+  torch::manual_seed(5);
+  torch::nn::BatchNorm2d reference(torch::nn::BatchNorm2dOptions(3).momentum(c10::nullopt));
+  torch::nn::BatchNorm2d same(torch::nn::BatchNorm2dOptions(3).momentum(c10::nullopt));
+  const auto context = single();
+  for (bool training : {true, true, false}) {
+    reference->train(training);
+    same->train(training);
+    const auto x = torch::randn({4, 3, 2, 2}) * 3 + 1;
+    EXPECT_TRUE(torch::allclose(reference->forward(x), sync_batch_norm(*same, x, context)));
+  }
+  EXPECT_TRUE(torch::allclose(reference->running_mean, same->running_mean));
+  EXPECT_TRUE(torch::allclose(reference->running_var, same->running_var));
+  EXPECT_EQ(same->num_batches_tracked.item<std::int64_t>(), 2);
+}
+
 TEST(SyncBatchNormTest, BypassedConversionIsReported) {
   // A parent that keeps calling its own BatchNorm2d holder after conversion.
   struct Direct : torch::nn::Module {
@@ -68,7 +84,7 @@ TEST(SyncBatchNormTest, BypassedConversionIsReported) {
     EXPECT_NE(std::string(e.what()).find("calls the modules they replaced"), std::string::npos) << e.what();
   }
   testing::TinyNet model;
-  convert_sync_batchnorm(*model, single());
+  model->use_sync_batchnorm(single());
   model->forward(torch::randn({2, 3, 6, 6}));
   EXPECT_NO_THROW(check_sync_batchnorm_used(*model));
 }

@@ -1,6 +1,7 @@
 #include "fixres/dist/sync_batch_norm.h"
 
 #include <ostream>
+#include <typeinfo>
 
 namespace fixres::dist {
 
@@ -141,24 +142,41 @@ void SyncBatchNormImpl::reset() {
   }
 }
 
-torch::Tensor SyncBatchNormImpl::forward(const torch::Tensor& input) {
+torch::Tensor sync_batch_norm(const torch::nn::BatchNormOptions& options, bool training, const torch::Tensor& weight,
+                              const torch::Tensor& bias, const torch::Tensor& running_mean,
+                              const torch::Tensor& running_var, const torch::Tensor& num_batches_tracked,
+                              const torch::Tensor& input, const std::shared_ptr<Context>& context) {
   TORCH_CHECK(input.dim() >= 2 && input.size(1) == options.num_features(), "SyncBatchNorm: expected input (N, ",
               options.num_features(), ", ...), got ", input.sizes());
-  // BatchNorm's momentum rules: None = cumulative average over the batches seen.
+  // BatchNorm's rules: momentum None = cumulative average; batches counted in training mode.
   double factor = options.momentum().value_or(0.0);
-  if (is_training() && options.track_running_stats() && num_batches_tracked.defined()) {
-    num_batches_tracked += 1;
+  if (training && options.track_running_stats() && num_batches_tracked.defined()) {
+    {
+      torch::NoGradGuard no_grad;
+      num_batches_tracked.add_(1);
+    }
     if (!options.momentum()) factor = 1.0 / num_batches_tracked.item<double>();
   }
-  const bool batch_statistics = is_training() || !options.track_running_stats();
-  if (is_training()) ++training_calls_;
-  if (!batch_statistics || !context_->is_distributed()) {
+  const bool batch_statistics = training || !options.track_running_stats();
+  if (!batch_statistics || !context || !context->is_distributed()) {
     return torch::batch_norm(input, weight, bias, running_mean, running_var, batch_statistics, factor, options.eps(),
                              at::globalContext().userEnabledCuDNN());
   }
-  const auto stats_mean = is_training() ? running_mean : torch::Tensor();
-  const auto stats_var = is_training() ? running_var : torch::Tensor();
-  return SyncBatchNormFunction::apply(input, weight, bias, stats_mean, stats_var, options.eps(), factor, context_);
+  const auto stats_mean = training ? running_mean : torch::Tensor();
+  const auto stats_var = training ? running_var : torch::Tensor();
+  return SyncBatchNormFunction::apply(input, weight, bias, stats_mean, stats_var, options.eps(), factor, context);
+}
+
+torch::Tensor sync_batch_norm(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& input,
+                              const std::shared_ptr<Context>& context) {
+  return sync_batch_norm(bn.options, bn.is_training(), bn.weight, bn.bias, bn.running_mean, bn.running_var,
+                         bn.num_batches_tracked, input, context);
+}
+
+torch::Tensor SyncBatchNormImpl::forward(const torch::Tensor& input) {
+  if (is_training()) ++training_calls_;
+  return sync_batch_norm(options, is_training(), weight, bias, running_mean, running_var, num_batches_tracked, input,
+                         context_);
 }
 
 void SyncBatchNormImpl::pretty_print(std::ostream& stream) const {
@@ -173,7 +191,9 @@ void convert_children(torch::nn::Module& parent, const std::string& prefix, cons
                       std::vector<std::string>& converted) {
   for (const auto& child : parent.named_children()) {
     const std::string name = prefix.empty() ? child.key() : prefix + "." + child.key();
-    if (const auto* bn = child.value()->as<torch::nn::BatchNorm2d>()) {
+    const auto* bn = child.value()->as<torch::nn::BatchNorm2d>();
+    // Exactly BatchNorm2d: a subclass is a model's own type with its own way to sync.
+    if (bn && typeid(*child.value()) == typeid(torch::nn::BatchNorm2dImpl)) {
       parent.replace_module(child.key(), SyncBatchNorm(*bn, context));
       converted.push_back(name);
     } else {
