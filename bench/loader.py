@@ -2,6 +2,7 @@
 worker processes) with FixRes's transforms (imnet_finetune/transforms.py), one pass, images/s.
     /usr/bin/python3 bench/loader.py ROOT test|full SIZE WORKERS BATCH
 """
+import resource
 import sys
 import time
 
@@ -30,12 +31,20 @@ def main(root, kind, size, workers, batch):
     torch.set_num_threads(1)
     ds = datasets.ImageFolder(root, tf)
     loader = torch.utils.data.DataLoader(ds, batch_size=batch, shuffle=(kind != "test"), num_workers=workers)
+    def cpu():  # this process and its reaped children (the DataLoader workers)
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    cpu_start = cpu()
     start = time.perf_counter()
     images = 0
     for x, _ in loader:
         images += x.shape[0]
     seconds = time.perf_counter() - start
-    print(f"images {images} seconds {seconds:.3f} images_per_second {images / seconds:.1f}")
+    del loader  # joins the workers, so that their CPU time is counted
+    used = cpu() - cpu_start
+    print(f"images {images} seconds {seconds:.3f} images_per_second {images / seconds:.1f} "
+          f"images_per_cpu_second {images / used:.1f}")
 
 
 if __name__ == "__main__":

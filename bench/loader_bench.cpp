@@ -2,6 +2,7 @@
 // throughput. Built and driven by bench/loader.sh, which runs torchvision's DataLoader (PIL, same
 // workers) on the same folder in the same run (bench/loader.py).
 //   loader_bench ROOT PIPELINE SIZE WORKERS BATCH
+#include <sys/resource.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -12,6 +13,12 @@
 
 #include "fixres/data/image_folder.h"
 #include "fixres/data/loader.h"
+
+static double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);  // all threads
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 int main(int argc, char** argv) {
   using namespace fixres::data;
@@ -34,6 +41,7 @@ int main(int argc, char** argv) {
     sampler = std::make_shared<ShuffledSampler>(folder->size(), 0);
   }
   Loader loader(folder, sampler, Pipeline({kind, size, Normalization::imagenet(), -1.0f}), options);
+  const double cpu_start = cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
   loader.start_epoch(0);
   std::int64_t images = 0;
@@ -43,7 +51,8 @@ int main(int argc, char** argv) {
     checksum += batch->images[0][0][0][0].item<float>();
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("images %lld seconds %.3f images_per_second %.1f checksum %.3f\n", static_cast<long long>(images),
-              seconds, images / seconds, checksum);
+  const double cpu = cpu_seconds() - cpu_start;
+  std::printf("images %lld seconds %.3f images_per_second %.1f images_per_cpu_second %.1f checksum %.3f\n",
+              static_cast<long long>(images), seconds, images / seconds, images / cpu, checksum);
   return 0;
 }
