@@ -50,11 +50,13 @@ void walk(const std::string& root, const std::string& rel, std::vector<std::pair
 
 bool ImageFolder::has_image_extension(const std::string& filename) {
   static const char* const kExtensions[] = {".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp"};
-  std::string lower(filename.size() > 5 ? filename.substr(filename.size() - 5) : filename);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   for (const char* ext : kExtensions) {
     const std::size_t n = std::strlen(ext);
-    if (lower.size() >= n && lower.compare(lower.size() - n, n, ext) == 0) return true;
+    if (filename.size() < n) continue;
+    const char* tail = filename.data() + filename.size() - n;
+    bool match = true;
+    for (std::size_t i = 0; i < n && match; ++i) match = std::tolower(static_cast<unsigned char>(tail[i])) == ext[i];
+    if (match) return true;
   }
   return false;
 }
