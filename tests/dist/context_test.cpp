@@ -10,7 +10,8 @@ namespace fixres::dist {
 namespace {
 
 std::shared_ptr<Context> single() {
-  return init_distributed(DistOptions{}, [](const std::string&) { return std::optional<std::string>(); });
+  return init_distributed(DistOptions{},
+                          [](const std::string&) { return std::optional<std::string>(); });
 }
 
 TEST(ContextTest, SingleProcessWithoutEnvironment) {
@@ -26,7 +27,8 @@ TEST(ContextTest, SingleProcessWithoutEnvironment) {
   auto t = torch::arange(4.0);
   context->all_reduce_sum(t);
   EXPECT_TRUE(torch::equal(t, torch::arange(4.0)));
-  EXPECT_EQ(context->all_reduce_sum(std::vector<double>{1.5, 2.0}), (std::vector<double>{1.5, 2.0}));
+  EXPECT_EQ(context->all_reduce_sum(std::vector<double>{1.5, 2.0}),
+            (std::vector<double>{1.5, 2.0}));
   EXPECT_EQ(context->all_reduce_sum(std::vector<std::int64_t>{7}), (std::vector<std::int64_t>{7}));
   testing::TinyNet model;
   const auto before = testing::model_state(*model);
@@ -64,8 +66,9 @@ TEST(ContextTest, GradientReducerIsANoOpForOneProcess) {
 }
 
 TEST(BucketingTest, GroupsByDtypeUpToTheCapAndRoundTrips) {
-  std::vector<torch::Tensor> tensors{torch::ones({10}), torch::ones({2, 3}, torch::kInt64), torch::ones({20}),
-                                     torch::Tensor(), torch::ones({40}), torch::ones({4}, torch::kInt64)};
+  std::vector<torch::Tensor> tensors{torch::ones({10}), torch::ones({2, 3}, torch::kInt64),
+                                     torch::ones({20}), torch::Tensor(),
+                                     torch::ones({40}), torch::ones({4}, torch::kInt64)};
   // float32: 40 + 80 bytes fit in 128, the 160-byte tensor gets its own bucket.
   const auto buckets = assign_buckets(tensors, 128);
   ASSERT_EQ(buckets.size(), 3u);

@@ -16,11 +16,13 @@ namespace {
 
 constexpr double kWait = 90;  // seconds a healthy run may take on a loaded 2-core machine
 
-std::vector<Child> start_ranks(const std::vector<std::string>& args, const std::string& dir, int world = 2) {
+std::vector<Child> start_ranks(const std::vector<std::string>& args, const std::string& dir,
+                               int world = 2) {
   const int port = free_tcp_port();
   std::vector<Child> ranks;
   for (int r = 0; r < world; ++r) {
-    ranks.push_back(spawn(FIXRES_DIST_WORKER, args, rank_env(r, world, port), dir + "/rank" + std::to_string(r) + ".log"));
+    ranks.push_back(spawn(FIXRES_DIST_WORKER, args, rank_env(r, world, port),
+                          dir + "/rank" + std::to_string(r) + ".log"));
   }
   return ranks;
 }
@@ -43,7 +45,8 @@ std::shared_ptr<dist::Context> one_process() { return std::make_shared<dist::Con
 
 TEST(MultiProcessTest, SyncBatchNormTwoRanksEqualOneRankWithTwiceTheBatch) {
   const auto dir = scratch_dir("dist_sync_bn").string();
-  expect_success(start_ranks({"train", "--per-rank", "4", "--sync-bn", "--out", dir + "/state", "--timeout", "60"}, dir));
+  expect_success(start_ranks(
+      {"train", "--per-rank", "4", "--sync-bn", "--out", dir + "/state", "--timeout", "60"}, dir));
   auto reference = train_scenario(one_process(), 8, /*sync_bn=*/false);
   const auto expected = model_state(*reference);
   double worst = 0;
@@ -52,7 +55,8 @@ TEST(MultiProcessTest, SyncBatchNormTwoRanksEqualOneRankWithTwiceTheBatch) {
     ASSERT_EQ(got.size(), expected.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
       const double scale = expected[i].abs().max().item<double>() + 1e-12;
-      const double diff = (got[i].to(torch::kFloat64) - expected[i].to(torch::kFloat64)).abs().max().item<double>();
+      const double diff =
+          (got[i].to(torch::kFloat64) - expected[i].to(torch::kFloat64)).abs().max().item<double>();
       EXPECT_LE(diff / scale, 1e-4) << "tensor " << i << " of rank " << r;
       worst = std::max(worst, diff / scale);
     }
@@ -63,11 +67,13 @@ TEST(MultiProcessTest, SyncBatchNormTwoRanksEqualOneRankWithTwiceTheBatch) {
 TEST(MultiProcessTest, WithoutSyncBatchNormReplicasStayBitIdentical) {
   const auto dir = scratch_dir("dist_ddp").string();
   // The worker compares its whole state with rank 0's after every step (exit 3 if different).
-  expect_success(start_ranks({"train", "--per-rank", "4", "--out", dir + "/state", "--timeout", "60"}, dir));
+  expect_success(
+      start_ranks({"train", "--per-rank", "4", "--out", dir + "/state", "--timeout", "60"}, dir));
   const auto rank0 = load_state(dir + "/state.rank0");
   const auto rank1 = load_state(dir + "/state.rank1");
   ASSERT_EQ(rank0.size(), rank1.size());
-  for (std::size_t i = 0; i < rank0.size(); ++i) EXPECT_TRUE(torch::equal(rank0[i], rank1[i])) << "tensor " << i;
+  for (std::size_t i = 0; i < rank0.size(); ++i)
+    EXPECT_TRUE(torch::equal(rank0[i], rank1[i])) << "tensor " << i;
   // Per-rank batch statistics: not the single-process run with the global batch.
   auto reference = train_scenario(one_process(), 8, false);
   const auto expected = model_state(*reference);
@@ -78,10 +84,12 @@ TEST(MultiProcessTest, GatherRowsInDatasetOrderOverFileRendezvous) {
   const auto dir = scratch_dir("dist_gather").string();
   std::vector<Child> ranks;
   for (int r = 0; r < 2; ++r) {
-    ranks.push_back(spawn(FIXRES_DIST_WORKER,
-                          {"gather", "--total", "11", "--out", dir + "/rows.pt", "--timeout", "60", "--dist-url",
-                           "file://" + dir + "/store"},
-                          {{"RANK", std::to_string(r)}, {"WORLD_SIZE", "2"}, {"GLOO_SOCKET_IFNAME", "lo"}}, dir + "/rank" + std::to_string(r) + ".log"));
+    ranks.push_back(
+        spawn(FIXRES_DIST_WORKER,
+              {"gather", "--total", "11", "--out", dir + "/rows.pt", "--timeout", "60",
+               "--dist-url", "file://" + dir + "/store"},
+              {{"RANK", std::to_string(r)}, {"WORLD_SIZE", "2"}, {"GLOO_SOCKET_IFNAME", "lo"}},
+              dir + "/rank" + std::to_string(r) + ".log"));
   }
   expect_success(ranks);
   torch::Tensor rows;
@@ -108,38 +116,46 @@ TEST(MultiProcessTest, KilledRankMakesTheOtherFailWithinTheTimeout) {
   const auto killed_at = std::chrono::steady_clock::now();
   EXPECT_EQ(ranks[1].wait(10), std::optional<int>(128 + SIGKILL));
   const auto code = ranks[0].wait(20);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
   if (!code) ranks[0].kill();
-  ASSERT_TRUE(code.has_value()) << "rank 0 still running 20 s after its peer died:\n" << ranks[0].output();
+  ASSERT_TRUE(code.has_value()) << "rank 0 still running 20 s after its peer died:\n"
+                                << ranks[0].output();
   EXPECT_NE(*code, 0);
   EXPECT_LE(seconds, 15.0);
-  EXPECT_NE(ranks[0].output().find("failed on rank 0 of 2"), std::string::npos) << ranks[0].output();
+  EXPECT_NE(ranks[0].output().find("failed on rank 0 of 2"), std::string::npos)
+      << ranks[0].output();
 }
 
 TEST(MultiProcessTest, UnreachableMasterIsNamed) {
   const auto dir = scratch_dir("dist_unreachable").string();
   const int port = free_tcp_port();  // nobody listens there
-  auto rank1 = spawn(FIXRES_DIST_WORKER, {"connect", "--timeout", "2"}, rank_env(1, 2, port), dir + "/rank1.log");
+  auto rank1 = spawn(FIXRES_DIST_WORKER, {"connect", "--timeout", "2"}, rank_env(1, 2, port),
+                     dir + "/rank1.log");
   const auto code = rank1.wait(30);
   if (!code) rank1.kill();
   ASSERT_TRUE(code.has_value()) << rank1.output();
   EXPECT_EQ(*code, 1);
-  EXPECT_NE(rank1.output().find("could not reach the master at tcp://127.0.0.1:" + std::to_string(port)),
-            std::string::npos)
+  EXPECT_NE(
+      rank1.output().find("could not reach the master at tcp://127.0.0.1:" + std::to_string(port)),
+      std::string::npos)
       << rank1.output();
 }
 
 TEST(MultiProcessTest, LaunchStartsTheRanksAndStopsThemWhenOneFails) {
   const std::string worker = FIXRES_DIST_WORKER;
-  auto ok = run_fixres("launch --nproc-per-node 2 --program " + worker + " -- loop --steps 5 --timeout 30");
+  auto ok = run_fixres("launch --nproc-per-node 2 --program " + worker +
+                       " -- loop --steps 5 --timeout 30");
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
-  EXPECT_NE(ok.output.find("rank 1/2 (local 1) via torchrun, gloo, tcp://127.0.0.1:"), std::string::npos)
+  EXPECT_NE(ok.output.find("rank 1/2 (local 1) via torchrun, gloo, tcp://127.0.0.1:"),
+            std::string::npos)
       << ok.output;
 
   const auto started = std::chrono::steady_clock::now();
   auto failed = run_fixres("launch --nproc-per-node 2 --grace 5 --program " + worker +
                            " -- loop --steps 2000 --fail-rank 1 --fail-step 3 --timeout 30");
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   // Rank 1 exits with 7; rank 0 sees the closed connection and exits with 1. Whichever the
   // launcher sees first is its exit code.
   EXPECT_TRUE(failed.exit_code == 7 || failed.exit_code == 1) << failed.output;

@@ -27,9 +27,11 @@ TEST(RankInfoTest, NothingSetIsOneProcessWithoutRendezvous) {
 }
 
 TEST(RankInfoTest, Torchrun) {
-  const RankInfo info = resolve_rank_info(
-      {}, env_of({{"RANK", "5"}, {"WORLD_SIZE", "8"}, {"LOCAL_RANK", "1"}, {"MASTER_ADDR", "node07"},
-                  {"MASTER_PORT", "1234"}}));
+  const RankInfo info = resolve_rank_info({}, env_of({{"RANK", "5"},
+                                                      {"WORLD_SIZE", "8"},
+                                                      {"LOCAL_RANK", "1"},
+                                                      {"MASTER_ADDR", "node07"},
+                                                      {"MASTER_PORT", "1234"}}));
   EXPECT_EQ(info.rank, 5);
   EXPECT_EQ(info.world_size, 8);
   EXPECT_EQ(info.local_rank, 1);
@@ -45,9 +47,11 @@ TEST(RankInfoTest, TorchrunWorldOfOneNeedsNoMaster) {
 }
 
 TEST(RankInfoTest, SlurmTakesFirstHostOfNodeListAndDefaultPort) {
-  const RankInfo info = resolve_rank_info(
-      {}, env_of({{"SLURM_PROCID", "3"}, {"SLURM_NTASKS", "8"}, {"SLURM_LOCALID", "3"},
-                  {"SLURM_JOB_NODELIST", "gpu[07-08,11],cpu1"}}));
+  const RankInfo info =
+      resolve_rank_info({}, env_of({{"SLURM_PROCID", "3"},
+                                    {"SLURM_NTASKS", "8"},
+                                    {"SLURM_LOCALID", "3"},
+                                    {"SLURM_JOB_NODELIST", "gpu[07-08,11],cpu1"}}));
   EXPECT_EQ(info.rank, 3);
   EXPECT_EQ(info.world_size, 8);
   EXPECT_EQ(info.local_rank, 3);
@@ -59,23 +63,28 @@ TEST(RankInfoTest, SlurmTakesFirstHostOfNodeListAndDefaultPort) {
 TEST(RankInfoTest, SlurmStepValuesAndMasterPortOption) {
   DistOptions options;
   options.master_port = 4000;
-  const RankInfo info = resolve_rank_info(
-      options, env_of({{"SLURM_PROCID", "1"}, {"SLURM_NTASKS", "16"}, {"SLURM_STEP_NUM_TASKS", "2"},
-                       {"SLURM_NODELIST", "a[1-2]"}, {"SLURM_STEP_NODELIST", "b[3-4]"}}));
+  const RankInfo info = resolve_rank_info(options, env_of({{"SLURM_PROCID", "1"},
+                                                           {"SLURM_NTASKS", "16"},
+                                                           {"SLURM_STEP_NUM_TASKS", "2"},
+                                                           {"SLURM_NODELIST", "a[1-2]"},
+                                                           {"SLURM_STEP_NODELIST", "b[3-4]"}}));
   EXPECT_EQ(info.world_size, 2);  // the srun step, not the whole allocation
   EXPECT_EQ(info.master_addr, "b3");
   EXPECT_EQ(info.master_port, 4000);
 }
 
 TEST(RankInfoTest, SlurmMasterAddrVariableWins) {
-  const RankInfo info = resolve_rank_info(
-      {}, env_of({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "2"}, {"SLURM_JOB_NODELIST", "n[1-2]"},
-                  {"MASTER_ADDR", "10.0.0.9"}, {"MASTER_PORT", "2222"}}));
+  const RankInfo info = resolve_rank_info({}, env_of({{"SLURM_PROCID", "0"},
+                                                      {"SLURM_NTASKS", "2"},
+                                                      {"SLURM_JOB_NODELIST", "n[1-2]"},
+                                                      {"MASTER_ADDR", "10.0.0.9"},
+                                                      {"MASTER_PORT", "2222"}}));
   EXPECT_EQ(info.address(), "tcp://10.0.0.9:2222");
 }
 
 TEST(RankInfoTest, OpenMpiNeedsAMaster) {
-  const auto env = env_of({{"OMPI_COMM_WORLD_RANK", "2"}, {"OMPI_COMM_WORLD_SIZE", "4"},
+  const auto env = env_of({{"OMPI_COMM_WORLD_RANK", "2"},
+                           {"OMPI_COMM_WORLD_SIZE", "4"},
                            {"OMPI_COMM_WORLD_LOCAL_RANK", "0"}});
   try {
     resolve_rank_info({}, env);
@@ -95,9 +104,11 @@ TEST(RankInfoTest, OpenMpiNeedsAMaster) {
 }
 
 TEST(RankInfoTest, TorchrunWinsOverSlurmInsideAnAllocation) {
-  const RankInfo info = resolve_rank_info(
-      {}, env_of({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}, {"SLURM_PROCID", "0"},
-                  {"SLURM_NTASKS", "1"}}));
+  const RankInfo info = resolve_rank_info({}, env_of({{"RANK", "1"},
+                                                      {"WORLD_SIZE", "2"},
+                                                      {"MASTER_ADDR", "h"},
+                                                      {"SLURM_PROCID", "0"},
+                                                      {"SLURM_NTASKS", "1"}}));
   EXPECT_EQ(info.source, "torchrun");
   EXPECT_EQ(info.rank, 1);
 }
@@ -137,13 +148,17 @@ TEST(RankInfoTest, MalformedValuesNameTheVariable) {
     }
     return std::string("no error");
   };
-  EXPECT_NE(message({}, {{"RANK", "one"}, {"WORLD_SIZE", "2"}}).find("RANK: expected an integer, got 'one'"),
+  EXPECT_NE(message({}, {{"RANK", "one"}, {"WORLD_SIZE", "2"}})
+                .find("RANK: expected an integer, got 'one'"),
             std::string::npos);
-  EXPECT_NE(message({}, {{"RANK", "2"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}}).find("[0, 2), got 2"),
-            std::string::npos);
-  EXPECT_NE(message({}, {{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}, {"MASTER_PORT", "70000"}})
-                .find("[1, 65535], got 70000"),
-            std::string::npos);
+  EXPECT_NE(
+      message({}, {{"RANK", "2"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}}).find("[0, 2), got 2"),
+      std::string::npos);
+  EXPECT_NE(
+      message({},
+              {{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}, {"MASTER_PORT", "70000"}})
+          .find("[1, 65535], got 70000"),
+      std::string::npos);
   DistOptions bad_url;
   bad_url.num_tasks = 2;
   bad_url.global_rank = 0;
@@ -159,7 +174,8 @@ TEST(RankInfoTest, MalformedValuesNameTheVariable) {
 TEST(NodeListTest, ExpandsRangesListsAndPadding) {
   EXPECT_EQ(expand_nodelist("node[01-04,07]"),
             (std::vector<std::string>{"node01", "node02", "node03", "node04", "node07"}));
-  EXPECT_EQ(expand_nodelist("a1,b[8-10],c"), (std::vector<std::string>{"a1", "b8", "b9", "b10", "c"}));
+  EXPECT_EQ(expand_nodelist("a1,b[8-10],c"),
+            (std::vector<std::string>{"a1", "b8", "b9", "b10", "c"}));
   EXPECT_EQ(expand_nodelist("r[1-2]n[1-2]-ib"),
             (std::vector<std::string>{"r1n1-ib", "r1n2-ib", "r2n1-ib", "r2n2-ib"}));
   EXPECT_EQ(expand_nodelist("single"), (std::vector<std::string>{"single"}));

@@ -29,8 +29,8 @@ class DelegatingBatchNorm2dImpl : public torch::nn::Module {
   }
   torch::Tensor forward(const torch::Tensor& x) {
     if (delegate) return delegate(x);
-    return dist::sync_batch_norm(options, is_training(), weight, bias, running_mean, running_var, num_batches_tracked,
-                                 x, nullptr);  // no context: plain BatchNorm2d
+    return dist::sync_batch_norm(options, is_training(), weight, bias, running_mean, running_var,
+                                 num_batches_tracked, x, nullptr);  // no context: plain BatchNorm2d
   }
   torch::nn::BatchNormOptions options;
   torch::Tensor weight, bias, running_mean, running_var, num_batches_tracked;
@@ -43,10 +43,13 @@ TORCH_MODULE(DelegatingBatchNorm2d);
 /// sets its delegate to dist::sync_batch_norm): both ways the engines may meet.
 struct TinyNetImpl : torch::nn::Module {
   TinyNetImpl() {
-    conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 4, 3).padding(1).bias(false)));
+    conv = register_module(
+        "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 4, 3).padding(1).bias(false)));
     register_module("bn", torch::nn::BatchNorm2d(4));
-    conv2 = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(4, 5, 3).bias(false)));
-    bn2 = register_module("bn2", DelegatingBatchNorm2d(torch::nn::BatchNormOptions(5).momentum(0.2)));
+    conv2 =
+        register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(4, 5, 3).bias(false)));
+    bn2 =
+        register_module("bn2", DelegatingBatchNorm2d(torch::nn::BatchNormOptions(5).momentum(0.2)));
     fc = register_module("fc", torch::nn::Linear(5, 3));
   }
   torch::Tensor norm(const torch::Tensor& x) {
@@ -64,8 +67,9 @@ struct TinyNetImpl : torch::nn::Module {
     dist::convert_sync_batchnorm(*this, context);
     auto* impl = bn2.get();
     bn2->delegate = [impl, context](const torch::Tensor& x) {
-      return dist::sync_batch_norm(impl->options, impl->is_training(), impl->weight, impl->bias, impl->running_mean,
-                                   impl->running_var, impl->num_batches_tracked, x, context);
+      return dist::sync_batch_norm(impl->options, impl->is_training(), impl->weight, impl->bias,
+                                   impl->running_mean, impl->running_var, impl->num_batches_tracked,
+                                   x, context);
     };
   }
   torch::nn::Conv2d conv{nullptr}, conv2{nullptr};
@@ -95,8 +99,8 @@ inline std::vector<torch::Tensor> model_state(torch::nn::Module& model) {
 /// Trains a fresh TinyNet (seeded init) for kScenarioSteps steps on rows
 /// [rank·per_rank, (rank+1)·per_rank) of each global batch of world·per_rank images.
 /// `after_step(model)` runs after each optimiser step (may be empty).
-inline TinyNet train_scenario(const std::shared_ptr<dist::Context>& context, std::int64_t per_rank, bool sync_bn,
-                              const std::function<void(TinyNet&)>& after_step = {}) {
+inline TinyNet train_scenario(const std::shared_ptr<dist::Context>& context, std::int64_t per_rank,
+                              bool sync_bn, const std::function<void(TinyNet&)>& after_step = {}) {
   torch::manual_seed(42 + context->rank());  // different on each rank: broadcast_module must fix it
   TinyNet model;
   model->train();
@@ -104,7 +108,8 @@ inline TinyNet train_scenario(const std::shared_ptr<dist::Context>& context, std
   context->broadcast_module(*model);
   std::vector<torch::Tensor> parameters = model->parameters();
   dist::GradientReducer reducer(context, parameters);
-  torch::optim::SGD optimizer(parameters, torch::optim::SGDOptions(0.1).momentum(0.9).weight_decay(1e-4));
+  torch::optim::SGD optimizer(parameters,
+                              torch::optim::SGDOptions(0.1).momentum(0.9).weight_decay(1e-4));
   const std::int64_t world = context->world_size();
   for (int step = 0; step < kScenarioSteps; ++step) {
     auto [images, labels] = global_batch(step, world * per_rank);

@@ -16,7 +16,8 @@ TEST(SyncBatchNormTest, ConversionKeepsNamesTensorsAndMode) {
   const auto names_before = model->named_parameters().keys();
   const auto buffers_before = model->named_buffers().keys();
   const auto converted = convert_sync_batchnorm(*model, single());
-  EXPECT_EQ(converted, (std::vector<std::string>{"bn"}));  // bn2 is the model's own type: left alone
+  EXPECT_EQ(converted,
+            (std::vector<std::string>{"bn"}));  // bn2 is the model's own type: left alone
   EXPECT_EQ(model->named_parameters().keys(), names_before);
   EXPECT_EQ(model->named_buffers().keys(), buffers_before);
   EXPECT_TRUE(model->named_parameters()["bn.weight"].is_same(bn_weight));
@@ -81,7 +82,8 @@ TEST(SyncBatchNormTest, BypassedConversionIsReported) {
     check_sync_batchnorm_used(direct);
     FAIL() << "expected an error naming 'bn'";
   } catch (const c10::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("calls the modules they replaced"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("calls the modules they replaced"), std::string::npos)
+        << e.what();
   }
   testing::TinyNet model;
   model->use_sync_batchnorm(single());

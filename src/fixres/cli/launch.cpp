@@ -48,7 +48,8 @@ extern "C" void remember_signal(int signal_number) { g_pending_signal = signal_n
 /// A TCP port nobody listens on right now (bind to port 0, ask which one the kernel chose).
 int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error(std::string("fixres launch: socket(): ") + std::strerror(errno));
+  if (fd < 0)
+    throw std::runtime_error(std::string("fixres launch: socket(): ") + std::strerror(errno));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_ANY);
@@ -58,14 +59,18 @@ int free_port() {
                   ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
   const int error = errno;
   ::close(fd);
-  if (!ok) throw std::runtime_error(std::string("fixres launch: cannot find a free port: ") + std::strerror(error));
+  if (!ok)
+    throw std::runtime_error(std::string("fixres launch: cannot find a free port: ") +
+                             std::strerror(error));
   return ntohs(address.sin_port);
 }
 
 std::string self_executable() {
   std::vector<char> buffer(4096);
   const ssize_t n = ::readlink("/proc/self/exe", buffer.data(), buffer.size() - 1);
-  if (n <= 0) throw std::runtime_error("fixres launch: cannot find this program (/proc/self/exe); give --program");
+  if (n <= 0)
+    throw std::runtime_error(
+        "fixres launch: cannot find this program (/proc/self/exe); give --program");
   return std::string(buffer.data(), static_cast<std::size_t>(n));
 }
 
@@ -79,10 +84,11 @@ struct Rank {
 pid_t start_rank(const LaunchConfig& config, int local_rank, const std::string& port) {
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error(std::string("fixres launch: fork(): ") + std::strerror(errno));
+  if (pid < 0)
+    throw std::runtime_error(std::string("fixres launch: fork(): ") + std::strerror(errno));
   if (pid > 0) return pid;
 
-  // Child. A rank must not outlive its launcher.
+    // Child. A rank must not outlive its launcher.
 #ifdef __linux__
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
@@ -109,7 +115,8 @@ pid_t start_rank(const LaunchConfig& config, int local_rank, const std::string& 
   for (const auto& argument : config.command) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
   ::execv(config.program.c_str(), argv.data());
-  const std::string message = "fixres launch: cannot run " + config.program + ": " + std::strerror(errno) + "\n";
+  const std::string message =
+      "fixres launch: cannot run " + config.program + ": " + std::strerror(errno) + "\n";
   [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, message.data(), message.size());
   ::_exit(127);
 }
@@ -127,21 +134,25 @@ void signal_all(std::vector<Rank>& ranks, int signal_number) {
 }
 
 int run_launch(LaunchConfig config) {
-  if (config.command.empty()) throw UsageError("give the command to run after '--', e.g. -- finetune --help");
+  if (config.command.empty())
+    throw UsageError("give the command to run after '--', e.g. -- finetune --help");
   if (config.node_rank >= config.nnodes) {
-    throw UsageError("--node-rank " + std::to_string(config.node_rank) + " must be below --nnodes " +
-                     std::to_string(config.nnodes));
+    throw UsageError("--node-rank " + std::to_string(config.node_rank) +
+                     " must be below --nnodes " + std::to_string(config.nnodes));
   }
   if (config.nnodes > 1 && config.master_port == 0) {
-    throw UsageError("--nnodes > 1 needs --master-port (and --master-addr: the host of node rank 0)");
+    throw UsageError(
+        "--nnodes > 1 needs --master-port (and --master-addr: the host of node rank 0)");
   }
   if (config.program.empty()) config.program = self_executable();
-  const std::string port = std::to_string(config.master_port != 0 ? config.master_port : free_port());
+  const std::string port =
+      std::to_string(config.master_port != 0 ? config.master_port : free_port());
 
   struct sigaction action {};
   action.sa_handler = remember_signal;
   sigemptyset(&action.sa_mask);
-  struct sigaction old_int {}, old_term {};
+  struct sigaction old_int {
+  }, old_term{};
   ::sigaction(SIGINT, &action, &old_int);
   ::sigaction(SIGTERM, &action, &old_term);
 
@@ -177,8 +188,9 @@ int run_launch(LaunchConfig config) {
         if (code != 0 && result == 0) {
           result = code;
           std::cerr << "fixres launch: local rank " << rank.local_rank << " (pid " << pid << ") "
-                    << (WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
-                                            : "exited with code " + std::to_string(code))
+                    << (WIFSIGNALED(status)
+                            ? "was killed by signal " + std::to_string(WTERMSIG(status))
+                            : "exited with code " + std::to_string(code))
                     << (running > 0 ? "; stopping the other ranks" : "") << "\n";
         }
         if (code != 0 && !stopping) {
@@ -205,9 +217,9 @@ int run_launch(LaunchConfig config) {
 
 Command add_launch(CLI::App& root) {
   auto config = std::make_shared<LaunchConfig>();
-  CLI::App* app = root.add_subcommand(
-      "launch",
-      "Start N local ranks of fixres (torchrun's variables set): fixres launch --nproc-per-node N -- COMMAND [flags]");
+  CLI::App* app = root.add_subcommand("launch",
+                                      "Start N local ranks of fixres (torchrun's variables set): "
+                                      "fixres launch --nproc-per-node N -- COMMAND [flags]");
   app->add_option("--nproc-per-node", config->nproc_per_node, "Ranks to start on this host")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
@@ -219,9 +231,11 @@ Command add_launch(CLI::App& root) {
       ->check(CLI::NonNegativeNumber);
   app->add_option("--master-addr", config->master_addr, "Host of rank 0 (the rendezvous store)")
       ->capture_default_str();
-  app->add_option("--master-port", config->master_port, "Port of the rendezvous store (default: a free port)")
+  app->add_option("--master-port", config->master_port,
+                  "Port of the rendezvous store (default: a free port)")
       ->check(CLI::Range(1, 65535));
-  app->add_option("--program", config->program, "Program to start instead of this fixres (e.g. a wrapper)");
+  app->add_option("--program", config->program,
+                  "Program to start instead of this fixres (e.g. a wrapper)");
   app->add_option("--grace", config->grace_seconds,
                   "Seconds the other ranks get to stop after one fails, before SIGKILL")
       ->capture_default_str()

@@ -36,7 +36,8 @@ std::vector<std::vector<std::size_t>> assign_buckets(const std::vector<torch::Te
   return buckets;
 }
 
-torch::Tensor flatten(const std::vector<torch::Tensor>& tensors, const std::vector<std::size_t>& positions) {
+torch::Tensor flatten(const std::vector<torch::Tensor>& tensors,
+                      const std::vector<std::size_t>& positions) {
   std::vector<torch::Tensor> parts;
   parts.reserve(positions.size());
   for (std::size_t position : positions) parts.push_back(tensors[position].detach().reshape({-1}));
@@ -53,7 +54,8 @@ void unflatten_into(const torch::Tensor& flat, const std::vector<torch::Tensor>&
     tensor.copy_(flat.narrow(0, offset, n).view(tensor.sizes()));
     offset += n;
   }
-  TORCH_INTERNAL_ASSERT(offset == flat.numel(), "unflatten: ", offset, " elements used of ", flat.numel());
+  TORCH_INTERNAL_ASSERT(offset == flat.numel(), "unflatten: ", offset, " elements used of ",
+                        flat.numel());
 }
 
 }  // namespace fixres::dist

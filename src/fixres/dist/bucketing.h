@@ -18,7 +18,8 @@ std::vector<std::vector<std::size_t>> assign_buckets(const std::vector<torch::Te
                                                      std::int64_t bucket_bytes);
 
 /// One contiguous 1-D tensor holding `tensors` (selected by `positions`) one after another.
-torch::Tensor flatten(const std::vector<torch::Tensor>& tensors, const std::vector<std::size_t>& positions);
+torch::Tensor flatten(const std::vector<torch::Tensor>& tensors,
+                      const std::vector<std::size_t>& positions);
 
 /// The inverse: copies consecutive slices of `flat` back into each selected tensor (in place).
 void unflatten_into(const torch::Tensor& flat, const std::vector<torch::Tensor>& tensors,

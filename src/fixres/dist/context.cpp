@@ -14,12 +14,14 @@ struct Context::Group {
 namespace {
 
 std::string error_text(const std::exception& e) {
-  if (const auto* c10_error = dynamic_cast<const c10::Error*>(&e)) return c10_error->what_without_backtrace();
+  if (const auto* c10_error = dynamic_cast<const c10::Error*>(&e))
+    return c10_error->what_without_backtrace();
   return e.what();
 }
 
 /// All parameters then all buffers of `module` (recursively, registration order).
-std::vector<torch::Tensor> module_tensors(torch::nn::Module& module, bool parameters, bool buffers) {
+std::vector<torch::Tensor> module_tensors(torch::nn::Module& module, bool parameters,
+                                          bool buffers) {
   std::vector<torch::Tensor> tensors;
   if (parameters) {
     for (const auto& parameter : module.parameters(/*recurse=*/true)) tensors.push_back(parameter);
@@ -42,12 +44,14 @@ std::string Context::backend() const { return group_ ? group_->handle.backend : 
 std::string Context::describe() const {
   if (!is_distributed()) return "single process on " + device_.str();
   std::ostringstream out;
-  out << "rank " << rank() << "/" << world_size() << " (local " << local_rank() << ") via " << info_.source << ", "
-      << backend() << ", " << info_.address() << ", " << device_.str();
+  out << "rank " << rank() << "/" << world_size() << " (local " << local_rank() << ") via "
+      << info_.source << ", " << backend() << ", " << info_.address() << ", " << device_.str();
   return out.str();
 }
 
-c10d::ProcessGroup* Context::process_group() const { return group_ ? group_->handle.group.get() : nullptr; }
+c10d::ProcessGroup* Context::process_group() const {
+  return group_ ? group_->handle.group.get() : nullptr;
+}
 
 void Context::run(const std::string& what, const std::function<void()>& collective) {
   try {
@@ -55,7 +59,8 @@ void Context::run(const std::string& what, const std::function<void()>& collecti
   } catch (const std::exception& e) {
     std::ostringstream out;
     out << "fixres dist: " << what << " failed on rank " << rank() << " of " << world_size()
-        << " (a peer rank died or did not answer within " << timeout_.count() / 1000.0 << " s): " << error_text(e);
+        << " (a peer rank died or did not answer within " << timeout_.count() / 1000.0
+        << " s): " << error_text(e);
     throw DistributedError(out.str());
   }
 }
@@ -107,8 +112,9 @@ void Context::broadcast_module(torch::nn::Module& module) {
   });
   check = check.cpu();
   const auto* c = check.data_ptr<std::int64_t>();
-  TORCH_CHECK(c[0] == -c[2] && c[1] == -c[3], "dist::broadcast_module: the ranks hold different models: between ",
-              -c[2], " and ", c[0], " parameters+buffers, between ", -c[3], " and ", c[1],
+  TORCH_CHECK(c[0] == -c[2] && c[1] == -c[3],
+              "dist::broadcast_module: the ranks hold different models: between ", -c[2], " and ",
+              c[0], " parameters+buffers, between ", -c[3], " and ", c[1],
               " elements (this rank: ", count, ", ", numel, ")");
   broadcast(tensors);
 }
@@ -141,7 +147,8 @@ void Context::all_reduce_sum(const std::vector<torch::Tensor>& tensors, std::int
     }
     for (std::size_t i = 0; i < buckets.size(); ++i) {
       works[i]->wait(timeout_);
-      if (!flats[i][0].is_same(tensors[buckets[i].front()])) unflatten_into(flats[i][0], tensors, buckets[i]);
+      if (!flats[i][0].is_same(tensors[buckets[i].front()]))
+        unflatten_into(flats[i][0], tensors, buckets[i]);
     }
   });
 }
@@ -162,12 +169,12 @@ std::vector<std::int64_t> Context::all_reduce_sum(const std::vector<std::int64_t
   return {tensor.data_ptr<std::int64_t>(), tensor.data_ptr<std::int64_t>() + tensor.numel()};
 }
 
-torch::Tensor Context::gather_rows(const torch::Tensor& rows, const std::vector<std::int64_t>& indices,
-                                   std::int64_t total) {
-  TORCH_CHECK(rows.dim() >= 1, "dist::gather_rows: rows must have a leading row dimension, got ", rows.dim(),
-              "-d");
-  TORCH_CHECK(rows.size(0) == static_cast<std::int64_t>(indices.size()), "dist::gather_rows: ", rows.size(0),
-              " rows but ", indices.size(), " indices");
+torch::Tensor Context::gather_rows(const torch::Tensor& rows,
+                                   const std::vector<std::int64_t>& indices, std::int64_t total) {
+  TORCH_CHECK(rows.dim() >= 1, "dist::gather_rows: rows must have a leading row dimension, got ",
+              rows.dim(), "-d");
+  TORCH_CHECK(rows.size(0) == static_cast<std::int64_t>(indices.size()),
+              "dist::gather_rows: ", rows.size(0), " rows but ", indices.size(), " indices");
   TORCH_CHECK(total >= 0, "dist::gather_rows: total must be >= 0, got ", total);
   torch::NoGradGuard no_grad;
   const std::int64_t n = rows.size(0);
@@ -180,10 +187,12 @@ torch::Tensor Context::gather_rows(const torch::Tensor& rows, const std::vector<
     // Row counts may differ between ranks: pad every rank's rows to the largest count.
     const auto world = static_cast<std::size_t>(world_size());
     std::vector<std::vector<torch::Tensor>> gathered_counts(1);
-    for (std::size_t r = 0; r < world; ++r) gathered_counts[0].push_back(torch::zeros({1}, torch::kInt64).to(device_));
+    for (std::size_t r = 0; r < world; ++r)
+      gathered_counts[0].push_back(torch::zeros({1}, torch::kInt64).to(device_));
     std::vector<torch::Tensor> my_count{torch::full({1}, n, torch::kInt64).to(device_)};
     run("gather of row counts", [&] {
-      group_->handle.group->allgather(gathered_counts, my_count, c10d::AllgatherOptions{timeout_})->wait(timeout_);
+      group_->handle.group->allgather(gathered_counts, my_count, c10d::AllgatherOptions{timeout_})
+          ->wait(timeout_);
     });
     counts.clear();
     std::int64_t max_count = 0;
@@ -206,9 +215,10 @@ torch::Tensor Context::gather_rows(const torch::Tensor& rows, const std::vector<
     }
     std::vector<torch::Tensor> rows_in{padded_rows}, indices_in{padded_indices};
     run("gather of rows", [&] {
-      auto rows_work = group_->handle.group->allgather(gathered_rows, rows_in, c10d::AllgatherOptions{timeout_});
-      auto indices_work =
-          group_->handle.group->allgather(gathered_indices, indices_in, c10d::AllgatherOptions{timeout_});
+      auto rows_work =
+          group_->handle.group->allgather(gathered_rows, rows_in, c10d::AllgatherOptions{timeout_});
+      auto indices_work = group_->handle.group->allgather(gathered_indices, indices_in,
+                                                          c10d::AllgatherOptions{timeout_});
       rows_work->wait(timeout_);
       indices_work->wait(timeout_);
     });
@@ -232,7 +242,8 @@ torch::Tensor Context::gather_rows(const torch::Tensor& rows, const std::vector<
   }
   if (total > 0 && !covered.all().item<bool>()) {
     const auto missing = torch::logical_not(covered).nonzero()[0][0].item<std::int64_t>();
-    TORCH_CHECK(false, "dist::gather_rows: no rank sent a row for dataset index ", missing, " of ", total);
+    TORCH_CHECK(false, "dist::gather_rows: no rank sent a row for dataset index ", missing, " of ",
+                total);
   }
   return out;
 }
@@ -241,7 +252,8 @@ std::shared_ptr<Context> init_distributed(const DistOptions& options, torch::Dev
   return init_distributed(options, process_environment(), device);
 }
 
-std::shared_ptr<Context> init_distributed(const DistOptions& options, const EnvLookup& env, torch::Device device) {
+std::shared_ptr<Context> init_distributed(const DistOptions& options, const EnvLookup& env,
+                                          torch::Device device) {
   const RankInfo info = resolve_rank_info(options, env);
   if (device.is_cuda() && !device.has_index()) {
     // One GPU per local rank; under `srun --gpus-per-task=1` each task sees only its own GPU.

@@ -77,7 +77,8 @@ class Context {
 
   /// In place: every tensor := rank 0's value. Same-dtype tensors travel in coalesced buckets
   /// of at most `bucket_bytes` (one broadcast per bucket).
-  void broadcast(const std::vector<torch::Tensor>& tensors, std::int64_t bucket_bytes = kDefaultBucketBytes);
+  void broadcast(const std::vector<torch::Tensor>& tensors,
+                 std::int64_t bucket_bytes = kDefaultBucketBytes);
   /// Parameters and buffers := rank 0's (at start, as DDP's constructor does). Also checks that
   /// every rank holds the same number of tensors and elements.
   void broadcast_module(torch::nn::Module& module);
@@ -88,7 +89,8 @@ class Context {
   /// In place: tensor := elementwise sum over ranks (any dtype the backend supports; on device()).
   void all_reduce_sum(torch::Tensor& tensor);
   /// In place: same, several tensors, coalesced per dtype (one collective per bucket).
-  void all_reduce_sum(const std::vector<torch::Tensor>& tensors, std::int64_t bucket_bytes = kDefaultBucketBytes);
+  void all_reduce_sum(const std::vector<torch::Tensor>& tensors,
+                      std::int64_t bucket_bytes = kDefaultBucketBytes);
   /// Sums of metrics over ranks (loss sums, correct counts); one collective. Exact for counts
   /// below 2^53.
   std::vector<double> all_reduce_sum(const std::vector<double>& values);
@@ -98,14 +100,16 @@ class Context {
   /// row i belonging to dataset index `indices[i]` (n may differ between ranks); returns
   /// (total, ...) on CPU. Indices repeated by a padding sampler are fine (equal rows); every index
   /// in [0, total) must be covered by some rank, else throws naming the first missing one.
-  torch::Tensor gather_rows(const torch::Tensor& rows, const std::vector<std::int64_t>& indices, std::int64_t total);
+  torch::Tensor gather_rows(const torch::Tensor& rows, const std::vector<std::int64_t>& indices,
+                            std::int64_t total);
 
   /// The c10d process group; nullptr in a single-process context. For code that needs a
   /// collective not listed here.
   c10d::ProcessGroup* process_group() const;
 
  private:
-  friend std::shared_ptr<Context> init_distributed(const DistOptions&, const EnvLookup&, torch::Device);
+  friend std::shared_ptr<Context> init_distributed(const DistOptions&, const EnvLookup&,
+                                                   torch::Device);
   struct Group;  // holds the c10d objects, keeps c10d headers out of this one
   /// Waits for the collective `what`, turning c10d's errors into DistributedError.
   void run(const std::string& what, const std::function<void()>& collective);
@@ -121,9 +125,10 @@ class Context {
 /// ProcessGroupNCCL for a CUDA device when LibTorch was built with it, ProcessGroupGloo otherwise.
 /// `device`: where the engine computes; a CUDA device without index becomes
 /// cuda:(local_rank mod visible devices) (so `srun --gpus-per-task=1` works too) and is made
-/// current for NCCL. Throws DistConfigError for bad settings and DistributedError naming the address
-/// tried when the master cannot be reached within options.timeout_seconds.
-std::shared_ptr<Context> init_distributed(const DistOptions& options, torch::Device device = torch::kCPU);
+/// current for NCCL. Throws DistConfigError for bad settings and DistributedError naming the
+/// address tried when the master cannot be reached within options.timeout_seconds.
+std::shared_ptr<Context> init_distributed(const DistOptions& options,
+                                          torch::Device device = torch::kCPU);
 
 /// Same, with the environment given (tests).
 std::shared_ptr<Context> init_distributed(const DistOptions& options, const EnvLookup& env,

@@ -6,8 +6,8 @@
 
 namespace fixres::dist {
 
-GradientReducer::GradientReducer(std::shared_ptr<Context> context, std::vector<torch::Tensor> parameters,
-                                 std::int64_t bucket_bytes)
+GradientReducer::GradientReducer(std::shared_ptr<Context> context,
+                                 std::vector<torch::Tensor> parameters, std::int64_t bucket_bytes)
     : context_(std::move(context)), parameters_(std::move(parameters)) {
   TORCH_CHECK(context_, "dist::GradientReducer: no context");
   // DDP fills buckets in reverse order: the last layers' gradients are ready first.

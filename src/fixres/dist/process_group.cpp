@@ -29,13 +29,14 @@ namespace fixres::dist {
 namespace {
 
 std::string error_text(const std::exception& e) {
-  if (const auto* c10_error = dynamic_cast<const c10::Error*>(&e)) return c10_error->what_without_backtrace();
+  if (const auto* c10_error = dynamic_cast<const c10::Error*>(&e))
+    return c10_error->what_without_backtrace();
   return e.what();
 }
 
 std::string who(const RankInfo& info) {
-  return "rank " + std::to_string(info.rank) + " of " + std::to_string(info.world_size) + " (from " +
-         info.source + ")";
+  return "rank " + std::to_string(info.rank) + " of " + std::to_string(info.world_size) +
+         " (from " + info.source + ")";
 }
 
 std::string seconds(std::chrono::milliseconds timeout) {
@@ -44,7 +45,8 @@ std::string seconds(std::chrono::milliseconds timeout) {
   return out.str();
 }
 
-c10::intrusive_ptr<c10d::Store> make_store(const RankInfo& info, std::chrono::milliseconds timeout) {
+c10::intrusive_ptr<c10d::Store> make_store(const RankInfo& info,
+                                           std::chrono::milliseconds timeout) {
   try {
     if (info.rendezvous == Rendezvous::kFile) {
       auto store = c10::make_intrusive<c10d::FileStore>(info.file_path, info.world_size);
@@ -59,11 +61,12 @@ c10::intrusive_ptr<c10d::Store> make_store(const RankInfo& info, std::chrono::mi
     options.timeout = timeout;
     return c10::make_intrusive<c10d::TCPStore>(info.master_addr, options);
   } catch (const std::exception& e) {
-    const std::string action = info.rendezvous == Rendezvous::kFile ? "could not rendezvous through"
-                               : info.rank == 0 ? "could not host the rendezvous store (or not all ranks joined) at"
-                                                : "could not reach the master at";
-    throw DistributedError("fixres dist: " + who(info) + " " + action + " " + info.address() + " within " +
-                           seconds(timeout) + ": " + error_text(e));
+    const std::string action =
+        info.rendezvous == Rendezvous::kFile ? "could not rendezvous through"
+        : info.rank == 0 ? "could not host the rendezvous store (or not all ranks joined) at"
+                         : "could not reach the master at";
+    throw DistributedError("fixres dist: " + who(info) + " " + action + " " + info.address() +
+                           " within " + seconds(timeout) + ": " + error_text(e));
   }
 }
 
@@ -72,7 +75,8 @@ bool is_loopback(const std::string& host) {
 }
 
 #ifdef FIXRES_WITH_GLOO
-c10::intrusive_ptr<c10d::ProcessGroup> make_gloo(const c10::intrusive_ptr<c10d::Store>& store, const RankInfo& info,
+c10::intrusive_ptr<c10d::ProcessGroup> make_gloo(const c10::intrusive_ptr<c10d::Store>& store,
+                                                 const RankInfo& info,
                                                  std::chrono::milliseconds timeout) {
   auto options = c10d::ProcessGroupGloo::Options::create(timeout);
   // As torch.distributed: GLOO_SOCKET_IFNAME picks the interface; otherwise this host's address.
@@ -91,8 +95,9 @@ c10::intrusive_ptr<c10d::ProcessGroup> make_gloo(const c10::intrusive_ptr<c10d::
 #endif
 
 #ifdef FIXRES_WITH_NCCL
-c10::intrusive_ptr<c10d::ProcessGroup> make_nccl(const c10::intrusive_ptr<c10d::Store>& store, const RankInfo& info,
-                                                 const torch::Device& device, std::chrono::milliseconds timeout) {
+c10::intrusive_ptr<c10d::ProcessGroup> make_nccl(const c10::intrusive_ptr<c10d::Store>& store,
+                                                 const RankInfo& info, const torch::Device& device,
+                                                 std::chrono::milliseconds timeout) {
   // Without asynchronous error handling a dead peer would leave NCCL kernels waiting forever.
   setenv("NCCL_ASYNC_ERROR_HANDLING", "1", 0);
   setenv("TORCH_NCCL_ASYNC_ERROR_HANDLING", "1", 0);
@@ -117,7 +122,8 @@ std::string available_backends() {
 }
 
 ProcessGroupHandle create_process_group(const RankInfo& info, const std::string& backend,
-                                        const torch::Device& device, std::chrono::milliseconds timeout) {
+                                        const torch::Device& device,
+                                        std::chrono::milliseconds timeout) {
   std::string chosen = backend;
   if (chosen == "auto") {
 #ifdef FIXRES_WITH_NCCL
@@ -130,8 +136,9 @@ ProcessGroupHandle create_process_group(const RankInfo& info, const std::string&
     throw DistConfigError("--dist-backend: expected auto, gloo or nccl, got '" + backend + "'");
   }
   if (available_backends().find(chosen) == std::string::npos) {
-    throw DistConfigError("--dist-backend " + chosen + " is not available in this build (available: " +
-                          available_backends() + "); see docs/distributed.md on building against a CUDA LibTorch");
+    throw DistConfigError("--dist-backend " + chosen +
+                          " is not available in this build (available: " + available_backends() +
+                          "); see docs/distributed.md on building against a CUDA LibTorch");
   }
   if (chosen == "nccl" && !device.is_cuda()) {
     throw DistConfigError("--dist-backend nccl needs a CUDA device, got --device " + device.str());
@@ -148,8 +155,9 @@ ProcessGroupHandle create_process_group(const RankInfo& info, const std::string&
     if (chosen == "gloo") handle.group = make_gloo(handle.store, info, timeout);
 #endif
   } catch (const std::exception& e) {
-    throw DistributedError("fixres dist: " + who(info) + " could not connect its " + chosen + " process group (" +
-                           info.address() + ", timeout " + seconds(timeout) + "): " + error_text(e));
+    throw DistributedError("fixres dist: " + who(info) + " could not connect its " + chosen +
+                           " process group (" + info.address() + ", timeout " + seconds(timeout) +
+                           "): " + error_text(e));
   }
   TORCH_INTERNAL_ASSERT(handle.group, "no process group created for backend ", chosen);
   return handle;

@@ -30,6 +30,7 @@ std::string available_backends();
 /// DistConfigError for an unavailable backend and DistributedError (naming the address tried and
 /// the timeout) when the rendezvous fails.
 ProcessGroupHandle create_process_group(const RankInfo& info, const std::string& backend,
-                                        const torch::Device& device, std::chrono::milliseconds timeout);
+                                        const torch::Device& device,
+                                        std::chrono::milliseconds timeout);
 
 }  // namespace fixres::dist

@@ -46,7 +46,8 @@ void read_launcher(const EnvLookup& env, RankInfo& info) {
       info.rank = parse_int(*rank, launcher.rank);
       info.world_size = parse_int(*world, world_name);
       info.local_rank = info.rank;
-      if (const auto local = env(launcher.local_rank)) info.local_rank = parse_int(*local, launcher.local_rank);
+      if (const auto local = env(launcher.local_rank))
+        info.local_rank = parse_int(*local, launcher.local_rank);
       return;
     }
   }
@@ -64,16 +65,19 @@ void parse_dist_url(const std::string& url, RankInfo& info) {
     info.rendezvous = Rendezvous::kTcp;
     info.master_addr = rest.substr(0, colon);
     // [::1]:port style IPv6 literals
-    if (info.master_addr.size() > 2 && info.master_addr.front() == '[' && info.master_addr.back() == ']') {
+    if (info.master_addr.size() > 2 && info.master_addr.front() == '[' &&
+        info.master_addr.back() == ']') {
       info.master_addr = info.master_addr.substr(1, info.master_addr.size() - 2);
     }
     info.master_port = parse_int(rest.substr(colon + 1), "port of --dist-url '" + url + "'");
   } else if (url.rfind(file, 0) == 0) {
     info.rendezvous = Rendezvous::kFile;
     info.file_path = url.substr(file.size());
-    if (info.file_path.empty()) throw DistConfigError("--dist-url: expected file:///PATH, got '" + url + "'");
+    if (info.file_path.empty())
+      throw DistConfigError("--dist-url: expected file:///PATH, got '" + url + "'");
   } else {
-    throw DistConfigError("--dist-url: expected env://, tcp://HOST:PORT or file:///PATH, got '" + url + "'");
+    throw DistConfigError("--dist-url: expected env://, tcp://HOST:PORT or file:///PATH, got '" +
+                          url + "'");
   }
 }
 
@@ -95,7 +99,8 @@ void resolve_master(const DistOptions& options, const EnvLookup& env, RankInfo& 
     }
   }
   if (info.master_addr.empty()) {
-    throw DistConfigError("world size " + std::to_string(info.world_size) + " (from " + info.source +
+    throw DistConfigError("world size " + std::to_string(info.world_size) + " (from " +
+                          info.source +
                           ") but no rendezvous address: set MASTER_ADDR (and MASTER_PORT), "
                           "--master-addr, or --dist-url tcp://HOST:PORT");
   }
@@ -159,7 +164,8 @@ std::vector<std::string> expand_ranges(const std::string& ranges, const std::str
 }
 
 /// One host pattern, possibly with several bracket groups: "r[1-2]n[01-02]-ib".
-void expand_pattern(const std::string& pattern, const std::string& nodelist, std::vector<std::string>& out) {
+void expand_pattern(const std::string& pattern, const std::string& nodelist,
+                    std::vector<std::string>& out) {
   const auto open = pattern.find('[');
   if (open == std::string::npos) {
     out.push_back(pattern);
@@ -168,7 +174,8 @@ void expand_pattern(const std::string& pattern, const std::string& nodelist, std
   const auto close = pattern.find(']', open);
   const std::string prefix = pattern.substr(0, open);
   const std::string rest = pattern.substr(close + 1);
-  for (const std::string& number : expand_ranges(pattern.substr(open + 1, close - open - 1), nodelist)) {
+  for (const std::string& number :
+       expand_ranges(pattern.substr(open + 1, close - open - 1), nodelist)) {
     expand_pattern(prefix + number + rest, nodelist, out);
   }
 }
@@ -222,8 +229,8 @@ RankInfo resolve_rank_info(const DistOptions& options, const EnvLookup& env) {
                           std::to_string(info.world_size));
   }
   if (info.rank < 0 || info.rank >= info.world_size) {
-    throw DistConfigError("rank (from " + info.source + ") must be in [0, " + std::to_string(info.world_size) +
-                          "), got " + std::to_string(info.rank));
+    throw DistConfigError("rank (from " + info.source + ") must be in [0, " +
+                          std::to_string(info.world_size) + "), got " + std::to_string(info.rank));
   }
   if (info.local_rank < 0) {
     throw DistConfigError("local rank (from " + info.source + ") must be >= 0, got " +
@@ -241,7 +248,8 @@ RankInfo resolve_rank_info(const DistOptions& options, const EnvLookup& env) {
     resolve_master(options, env, info);
   }
   if (info.rendezvous == Rendezvous::kTcp && (info.master_port < 1 || info.master_port > 65535)) {
-    throw DistConfigError("rendezvous port must be in [1, 65535], got " + std::to_string(info.master_port));
+    throw DistConfigError("rendezvous port must be in [1, 65535], got " +
+                          std::to_string(info.master_port));
   }
   return info;
 }

@@ -31,19 +31,23 @@ std::vector<std::int64_t> channel_shape(const torch::Tensor& input) {
 }
 
 struct SyncBatchNormFunction : torch::autograd::Function<SyncBatchNormFunction> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input, const torch::Tensor& weight,
-                               const torch::Tensor& bias, const torch::Tensor& running_mean,
-                               const torch::Tensor& running_var, double eps, double momentum,
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input,
+                               const torch::Tensor& weight, const torch::Tensor& bias,
+                               const torch::Tensor& running_mean, const torch::Tensor& running_var,
+                               double eps, double momentum,
                                const std::shared_ptr<Context>& context) {
     const auto dims = reduce_dims(input);
     const std::int64_t channels = input.size(1);
-    const double local_count = static_cast<double>(input.numel() / std::max<std::int64_t>(channels, 1));
+    const double local_count =
+        static_cast<double>(input.numel() / std::max<std::int64_t>(channels, 1));
     // Global sum, sum of squares and count in one float64 all-reduce.
-    auto stats = torch::cat({input.sum(dims, false, torch::kFloat64), input.square().sum(dims, false, torch::kFloat64),
-                             torch::full({1}, local_count, input.options().dtype(torch::kFloat64))});
+    auto stats = torch::cat(
+        {input.sum(dims, false, torch::kFloat64), input.square().sum(dims, false, torch::kFloat64),
+         torch::full({1}, local_count, input.options().dtype(torch::kFloat64))});
     context->all_reduce_sum(stats);
     const double count = stats[2 * channels].item<double>();
-    TORCH_CHECK(count > 1, "SyncBatchNorm: expected more than 1 value per channel when training, got ", count,
+    TORCH_CHECK(count > 1,
+                "SyncBatchNorm: expected more than 1 value per channel when training, got ", count,
                 " over all ranks (input ", input.sizes(), ")");
     const auto mean = stats.narrow(0, 0, channels) / count;
     const auto var = (stats.narrow(0, channels, channels) / count - mean.square()).clamp_min(0);
@@ -52,7 +56,8 @@ struct SyncBatchNormFunction : torch::autograd::Function<SyncBatchNormFunction> 
     if (running_mean.defined()) {
       torch::NoGradGuard no_grad;
       running_mean.mul_(1 - momentum).add_(mean.to(running_mean.dtype()), momentum);
-      running_var.mul_(1 - momentum).add_((var * (count / (count - 1))).to(running_var.dtype()), momentum);
+      running_var.mul_(1 - momentum)
+          .add_((var * (count / (count - 1))).to(running_var.dtype()), momentum);
     }
 
     const auto shape = channel_shape(input);
@@ -65,7 +70,8 @@ struct SyncBatchNormFunction : torch::autograd::Function<SyncBatchNormFunction> 
     ctx->save_for_backward({input, weight, mean_c, invstd_c});
     ctx->saved_data["count"] = count;
     ctx->saved_data["has_bias"] = bias.defined();
-    ctx->saved_data["context"] = c10::IValue::make_capsule(c10::make_intrusive<ContextCapsule>(context));
+    ctx->saved_data["context"] =
+        c10::IValue::make_capsule(c10::make_intrusive<ContextCapsule>(context));
     return output;
   }
 
@@ -77,7 +83,8 @@ struct SyncBatchNormFunction : torch::autograd::Function<SyncBatchNormFunction> 
     const auto& invstd_c = saved[3];
     const double count = ctx->saved_data["count"].toDouble();
     const bool has_bias = ctx->saved_data["has_bias"].toBool();
-    auto capsule = c10::static_intrusive_pointer_cast<ContextCapsule>(ctx->saved_data["context"].toCapsule());
+    auto capsule =
+        c10::static_intrusive_pointer_cast<ContextCapsule>(ctx->saved_data["context"].toCapsule());
 
     const auto dy = grad_outputs[0].contiguous();
     const auto dims = reduce_dims(input);
@@ -89,13 +96,15 @@ struct SyncBatchNormFunction : torch::autograd::Function<SyncBatchNormFunction> 
     // Parameter gradients from this rank's batch; the GradientReducer averages them.
     const auto shape = channel_shape(input);
     torch::Tensor grad_weight, grad_bias;
-    if (weight.defined()) grad_weight = (sum_dy_xmu * invstd_c.view({-1}).to(torch::kFloat64)).to(weight.dtype());
+    if (weight.defined())
+      grad_weight = (sum_dy_xmu * invstd_c.view({-1}).to(torch::kFloat64)).to(weight.dtype());
     if (has_bias) grad_bias = sum_dy.to(input.scalar_type());
 
     auto sums = torch::cat({sum_dy, sum_dy_xmu});
     capsule->context->all_reduce_sum(sums);
     const auto mean_dy = (sums.narrow(0, 0, channels) / count).to(input.scalar_type()).view(shape);
-    const auto mean_dy_xmu = (sums.narrow(0, channels, channels) / count).to(input.scalar_type()).view(shape);
+    const auto mean_dy_xmu =
+        (sums.narrow(0, channels, channels) / count).to(input.scalar_type()).view(shape);
     auto scale = invstd_c;
     if (weight.defined()) scale = scale * weight.view(shape);
     const auto grad_input = (dy - mean_dy - xmu * invstd_c.square() * mean_dy_xmu) * scale;
@@ -106,13 +115,15 @@ struct SyncBatchNormFunction : torch::autograd::Function<SyncBatchNormFunction> 
 
 }  // namespace
 
-SyncBatchNormImpl::SyncBatchNormImpl(const torch::nn::BatchNormOptions& options_, std::shared_ptr<Context> context)
+SyncBatchNormImpl::SyncBatchNormImpl(const torch::nn::BatchNormOptions& options_,
+                                     std::shared_ptr<Context> context)
     : options(options_), context_(std::move(context)) {
   TORCH_CHECK(context_, "SyncBatchNorm: no dist::Context");
   reset();
 }
 
-SyncBatchNormImpl::SyncBatchNormImpl(const torch::nn::BatchNorm2dImpl& source, std::shared_ptr<Context> context)
+SyncBatchNormImpl::SyncBatchNormImpl(const torch::nn::BatchNorm2dImpl& source,
+                                     std::shared_ptr<Context> context)
     : options(source.options), context_(std::move(context)) {
   TORCH_CHECK(context_, "SyncBatchNorm: no dist::Context");
   // The very tensors of `source` (as registered), so optimisers and loaded weights carry over.
@@ -142,12 +153,14 @@ void SyncBatchNormImpl::reset() {
   }
 }
 
-torch::Tensor sync_batch_norm(const torch::nn::BatchNormOptions& options, bool training, const torch::Tensor& weight,
-                              const torch::Tensor& bias, const torch::Tensor& running_mean,
-                              const torch::Tensor& running_var, const torch::Tensor& num_batches_tracked,
-                              const torch::Tensor& input, const std::shared_ptr<Context>& context) {
-  TORCH_CHECK(input.dim() >= 2 && input.size(1) == options.num_features(), "SyncBatchNorm: expected input (N, ",
-              options.num_features(), ", ...), got ", input.sizes());
+torch::Tensor sync_batch_norm(const torch::nn::BatchNormOptions& options, bool training,
+                              const torch::Tensor& weight, const torch::Tensor& bias,
+                              const torch::Tensor& running_mean, const torch::Tensor& running_var,
+                              const torch::Tensor& num_batches_tracked, const torch::Tensor& input,
+                              const std::shared_ptr<Context>& context) {
+  TORCH_CHECK(input.dim() >= 2 && input.size(1) == options.num_features(),
+              "SyncBatchNorm: expected input (N, ", options.num_features(), ", ...), got ",
+              input.sizes());
   // BatchNorm's rules: momentum None = cumulative average; batches counted in training mode.
   double factor = options.momentum().value_or(0.0);
   if (training && options.track_running_stats() && num_batches_tracked.defined()) {
@@ -159,24 +172,25 @@ torch::Tensor sync_batch_norm(const torch::nn::BatchNormOptions& options, bool t
   }
   const bool batch_statistics = training || !options.track_running_stats();
   if (!batch_statistics || !context || !context->is_distributed()) {
-    return torch::batch_norm(input, weight, bias, running_mean, running_var, batch_statistics, factor, options.eps(),
-                             at::globalContext().userEnabledCuDNN());
+    return torch::batch_norm(input, weight, bias, running_mean, running_var, batch_statistics,
+                             factor, options.eps(), at::globalContext().userEnabledCuDNN());
   }
   const auto stats_mean = training ? running_mean : torch::Tensor();
   const auto stats_var = training ? running_var : torch::Tensor();
-  return SyncBatchNormFunction::apply(input, weight, bias, stats_mean, stats_var, options.eps(), factor, context);
+  return SyncBatchNormFunction::apply(input, weight, bias, stats_mean, stats_var, options.eps(),
+                                      factor, context);
 }
 
 torch::Tensor sync_batch_norm(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& input,
                               const std::shared_ptr<Context>& context) {
-  return sync_batch_norm(bn.options, bn.is_training(), bn.weight, bn.bias, bn.running_mean, bn.running_var,
-                         bn.num_batches_tracked, input, context);
+  return sync_batch_norm(bn.options, bn.is_training(), bn.weight, bn.bias, bn.running_mean,
+                         bn.running_var, bn.num_batches_tracked, input, context);
 }
 
 torch::Tensor SyncBatchNormImpl::forward(const torch::Tensor& input) {
   if (is_training()) ++training_calls_;
-  return sync_batch_norm(options, is_training(), weight, bias, running_mean, running_var, num_batches_tracked, input,
-                         context_);
+  return sync_batch_norm(options, is_training(), weight, bias, running_mean, running_var,
+                         num_batches_tracked, input, context_);
 }
 
 void SyncBatchNormImpl::pretty_print(std::ostream& stream) const {
@@ -187,7 +201,8 @@ void SyncBatchNormImpl::pretty_print(std::ostream& stream) const {
 
 namespace {
 
-void convert_children(torch::nn::Module& parent, const std::string& prefix, const std::shared_ptr<Context>& context,
+void convert_children(torch::nn::Module& parent, const std::string& prefix,
+                      const std::shared_ptr<Context>& context,
                       std::vector<std::string>& converted) {
   for (const auto& child : parent.named_children()) {
     const std::string name = prefix.empty() ? child.key() : prefix + "." + child.key();
@@ -204,7 +219,8 @@ void convert_children(torch::nn::Module& parent, const std::string& prefix, cons
 
 }  // namespace
 
-std::vector<std::string> convert_sync_batchnorm(torch::nn::Module& root, std::shared_ptr<Context> context) {
+std::vector<std::string> convert_sync_batchnorm(torch::nn::Module& root,
+                                                std::shared_ptr<Context> context) {
   TORCH_CHECK(context, "convert_sync_batchnorm: no dist::Context");
   std::vector<std::string> converted;
   convert_children(root, "", context, converted);
@@ -219,8 +235,11 @@ void check_sync_batchnorm_used(torch::nn::Module& root) {
       bypassed += (bypassed.empty() ? "" : ", ") + item.key();
     }
   }
-  TORCH_CHECK(bypassed.empty(), "--sync-bn: these batch norms were converted to SyncBatchNorm but the model still "
-              "calls the modules they replaced (a member holder not re-fetched after replace_module): ", bypassed);
+  TORCH_CHECK(
+      bypassed.empty(),
+      "--sync-bn: these batch norms were converted to SyncBatchNorm but the model still "
+      "calls the modules they replaced (a member holder not re-fetched after replace_module): ",
+      bypassed);
 }
 
 }  // namespace fixres::dist

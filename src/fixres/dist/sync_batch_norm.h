@@ -17,9 +17,9 @@
 /// `bn1_->forward(x)` on its own BatchNorm2d member can only be redirected with its cooperation):
 ///  1. In place, no module swapped: the model's own batch-norm module type (same parameter and
 ///     buffer names as BatchNorm2d) forwards to a delegate that the engine sets to
-///     `[bn, ctx](x) { return dist::sync_batch_norm(bn->options, bn->is_training(), bn->weight, …, x, ctx); }`.
-///     (Such a type cannot derive from torch::nn::BatchNorm2dImpl: LibTorch 1.13 does not export
-///     BatchNormImplBase::pretty_print, which a subclass's vtables need.)
+///     `[bn, ctx](x) { return dist::sync_batch_norm(bn->options, bn->is_training(), bn->weight, …,
+///     x, ctx); }`. (Such a type cannot derive from torch::nn::BatchNorm2dImpl: LibTorch 1.13 does
+///     not export BatchNormImplBase::pretty_print, which a subclass's vtables need.)
 ///  2. Module swap: `convert_sync_batchnorm(*model, context)` replaces every BatchNorm2d child
 ///     registered in the module tree by a SyncBatchNorm that *shares* its tensors (optimiser and
 ///     loaded weights stay valid). Parents must then call the child through the registry or
@@ -69,17 +69,20 @@ TORCH_MODULE(SyncBatchNorm);
 /// in training mode with a process group, SyncBatchNorm's computation (running statistics and
 /// num_batches_tracked updated in place as BatchNorm does). Every rank must call it for the same
 /// layers in the same order (it runs collectives).
-torch::Tensor sync_batch_norm(const torch::nn::BatchNormOptions& options, bool training, const torch::Tensor& weight,
-                              const torch::Tensor& bias, const torch::Tensor& running_mean,
-                              const torch::Tensor& running_var, const torch::Tensor& num_batches_tracked,
-                              const torch::Tensor& input, const std::shared_ptr<Context>& context);
+torch::Tensor sync_batch_norm(const torch::nn::BatchNormOptions& options, bool training,
+                              const torch::Tensor& weight, const torch::Tensor& bias,
+                              const torch::Tensor& running_mean, const torch::Tensor& running_var,
+                              const torch::Tensor& num_batches_tracked, const torch::Tensor& input,
+                              const std::shared_ptr<Context>& context);
 /// The same on a torch::nn::BatchNorm2d's tensors and mode.
 torch::Tensor sync_batch_norm(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& input,
                               const std::shared_ptr<Context>& context);
 
 /// Replaces every torch::nn::BatchNorm2d registered under `root` (recursively; exactly that type,
-/// not subclasses) by a SyncBatchNorm sharing its tensors and mode. Returns the dotted names replaced ("layer4.2.bn3"), in tree order.
-std::vector<std::string> convert_sync_batchnorm(torch::nn::Module& root, std::shared_ptr<Context> context);
+/// not subclasses) by a SyncBatchNorm sharing its tensors and mode. Returns the dotted names
+/// replaced ("layer4.2.bn3"), in tree order.
+std::vector<std::string> convert_sync_batchnorm(torch::nn::Module& root,
+                                                std::shared_ptr<Context> context);
 
 /// Throws (naming the modules) if a SyncBatchNorm under `root` that is in training mode has not
 /// run a training forward: its parent still calls the BatchNorm2d it replaced.

@@ -41,16 +41,26 @@ Args parse(int argc, char** argv) {
       if (i + 1 >= argc) throw std::runtime_error(flag + " needs a value");
       return argv[++i];
     };
-    if (flag == "--per-rank") args.per_rank = std::stoll(value());
-    else if (flag == "--total") args.total = std::stoll(value());
-    else if (flag == "--sync-bn") args.sync_bn = true;
-    else if (flag == "--out") args.out = value();
-    else if (flag == "--steps") args.steps = std::stoi(value());
-    else if (flag == "--fail-rank") args.fail_rank = std::stoi(value());
-    else if (flag == "--fail-step") args.fail_step = std::stoi(value());
-    else if (flag == "--timeout") args.dist.timeout_seconds = std::stoi(value());
-    else if (flag == "--dist-url") args.dist.dist_url = value();
-    else throw std::runtime_error("unknown flag " + flag);
+    if (flag == "--per-rank")
+      args.per_rank = std::stoll(value());
+    else if (flag == "--total")
+      args.total = std::stoll(value());
+    else if (flag == "--sync-bn")
+      args.sync_bn = true;
+    else if (flag == "--out")
+      args.out = value();
+    else if (flag == "--steps")
+      args.steps = std::stoi(value());
+    else if (flag == "--fail-rank")
+      args.fail_rank = std::stoi(value());
+    else if (flag == "--fail-step")
+      args.fail_step = std::stoi(value());
+    else if (flag == "--timeout")
+      args.dist.timeout_seconds = std::stoi(value());
+    else if (flag == "--dist-url")
+      args.dist.dist_url = value();
+    else
+      throw std::runtime_error("unknown flag " + flag);
   }
   return args;
 }
@@ -67,11 +77,14 @@ int train(const Args& args, const std::shared_ptr<fixres::dist::Context>& contex
       theirs.push_back(p.detach().clone());
     }
     context->broadcast(theirs);
-    for (std::size_t i = 0; i < mine.size(); ++i) identical = identical && torch::equal(mine[i], theirs[i]);
+    for (std::size_t i = 0; i < mine.size(); ++i)
+      identical = identical && torch::equal(mine[i], theirs[i]);
   };
-  auto model = fixres::testing::train_scenario(context, args.per_rank, args.sync_bn, check_replicas);
+  auto model =
+      fixres::testing::train_scenario(context, args.per_rank, args.sync_bn, check_replicas);
   if (!args.sync_bn) context->broadcast_buffers(*model);  // what the next forward would do
-  torch::save(fixres::testing::model_state(*model), args.out + ".rank" + std::to_string(context->rank()));
+  torch::save(fixres::testing::model_state(*model),
+              args.out + ".rank" + std::to_string(context->rank()));
   if (!identical) {
     std::cerr << "dist_worker: rank " << context->rank() << " differs from rank 0\n";
     return 3;
@@ -80,7 +93,8 @@ int train(const Args& args, const std::shared_ptr<fixres::dist::Context>& contex
 }
 
 int gather(const Args& args, const std::shared_ptr<fixres::dist::Context>& context) {
-  const auto indices = fixres::testing::shard_indices(args.total, context->rank(), context->world_size());
+  const auto indices =
+      fixres::testing::shard_indices(args.total, context->rank(), context->world_size());
   std::vector<torch::Tensor> rows;
   for (auto i : indices) rows.push_back(fixres::testing::row_for_index(i));
   auto all = context->gather_rows(torch::stack(rows), indices, args.total);
@@ -91,10 +105,12 @@ int gather(const Args& args, const std::shared_ptr<fixres::dist::Context>& conte
 int loop(const Args& args, const std::shared_ptr<fixres::dist::Context>& context) {
   for (int step = 0; step < args.steps; ++step) {
     if (context->rank() == args.fail_rank && step == args.fail_step) {
-      std::cerr << "dist_worker: rank " << context->rank() << " fails on purpose at step " << step << "\n";
+      std::cerr << "dist_worker: rank " << context->rank() << " fails on purpose at step " << step
+                << "\n";
       return 7;
     }
-    auto sums = context->all_reduce_sum(std::vector<double>{1.0, static_cast<double>(context->rank())});
+    auto sums =
+        context->all_reduce_sum(std::vector<double>{1.0, static_cast<double>(context->rank())});
     if (sums[0] != context->world_size()) throw std::runtime_error("wrong all-reduce result");
     std::cout << "step " << step << std::endl;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
