@@ -69,6 +69,7 @@ void Loader::start_epoch(std::int64_t epoch) {
   samples_ = std::min<std::int64_t>(samples_per_epoch(), static_cast<std::int64_t>(order_.size()));
   next_sample_ = 0;
   next_batch_ = 0;
+  worker_error_ = nullptr;
   slots_.clear();
   for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
 }
@@ -121,7 +122,17 @@ void Loader::worker_loop() {
     const std::int64_t position = next_sample_++;
     const std::int64_t batch = position / options_.batch_size;
     auto it = slots_.find(batch);
-    if (it == slots_.end()) it = slots_.emplace(batch, make_slot(batch)).first;
+    if (it == slots_.end()) {
+      try {
+        it = slots_.emplace(batch, make_slot(batch)).first;
+      } catch (...) {
+        worker_error_ = std::current_exception();
+        stopping_ = true;
+        done_cv_.notify_all();
+        work_cv_.notify_all();
+        return;
+      }
+    }
     Slot* slot = it->second.get();
     lock.unlock();
     process(*slot, position);
@@ -142,8 +153,9 @@ std::optional<Batch> Loader::next() {
       } else {
         done_cv_.wait(lock, [&] {
           auto it = slots_.find(batch);
-          return it != slots_.end() && it->second->remaining == 0;
+          return worker_error_ || (it != slots_.end() && it->second->remaining == 0);
         });
+        if (worker_error_) std::rethrow_exception(worker_error_);
         slot = std::move(slots_[batch]);
         slots_.erase(batch);
       }

@@ -100,6 +100,7 @@ class Loader {
   std::int64_t next_batch_ = 0;  // the consumer's next batch
   std::map<std::int64_t, std::unique_ptr<Slot>> slots_;
   bool stopping_ = false;
+  std::exception_ptr worker_error_;  // a worker could not set up a batch (e.g. out of memory)
   std::vector<std::thread> threads_;
   mutable std::mutex mutex_;
   std::condition_variable work_cv_;
