@@ -70,6 +70,7 @@ TEST(TrainTest, SameSeedSameRunOtherSeedOtherRun) {
   const auto dir = scratch_dir("train_seeds");
   TrainConfig config = tiny_config(dir);
   config.training.epochs = 1;
+  config.training.max_iterations = 2;
   config.training.save_folder.clear();
   config.data.val_folder.clear();
   const TrainingResult a = run_train(config);
