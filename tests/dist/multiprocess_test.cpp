@@ -164,5 +164,27 @@ TEST(MultiProcessTest, LaunchStartsTheRanksAndStopsThemWhenOneFails) {
   EXPECT_LE(seconds, 30.0);
 }
 
+TEST(MultiProcessTest, LaunchForwardsSigtermToItsRanks) {
+  const auto dir = scratch_dir("dist_launch_signal").string();
+  const std::string script =
+      "trap 'echo stopped $RANK; exit 5' TERM; echo ready $RANK; while true; do sleep 0.05; done";
+  auto launcher =
+      spawn(fixres_binary(),
+            {"launch", "--nproc-per-node", "2", "--program", "/bin/sh", "--", "-c", script}, {},
+            dir + "/launch.log");
+  const auto started = std::chrono::steady_clock::now();
+  while ((launcher.output().find("ready 0") == std::string::npos ||
+          launcher.output().find("ready 1") == std::string::npos) &&
+         std::chrono::steady_clock::now() - started < std::chrono::seconds(30)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  launcher.kill(SIGTERM);
+  const auto code = launcher.wait(15);
+  if (!code) launcher.kill();
+  EXPECT_EQ(code, std::optional<int>(128 + SIGTERM)) << launcher.output();
+  EXPECT_NE(launcher.output().find("stopped 0"), std::string::npos) << launcher.output();
+  EXPECT_NE(launcher.output().find("stopped 1"), std::string::npos) << launcher.output();
+}
+
 }  // namespace
 }  // namespace fixres::testing
