@@ -17,6 +17,9 @@ void set_threads(int threads) {
 fixres::engine::EngineApi make_api() {
   fixres::engine::EngineApi api;
   api.set_threads = &set_threads;
+  api.evaluate = &fixres::engine::evaluate;
+  api.extract = &fixres::engine::extract;
+  api.sweep = &fixres::engine::sweep;
   api.describe_architecture = [](const std::string& architecture, const std::string& efficientnet_model) {
     return fixres::models::describe_architecture(architecture, efficientnet_model);
   };

@@ -36,9 +36,11 @@ std::string DataFlags::evaluation_folder() const {
 
 void add_runtime_flags(CLI::App& app, RuntimeFlags& flags, int default_input_size) {
   flags.input_size = default_input_size;
-  app.add_option("--input-size", flags.input_size, "Test (or train) resolution in pixels")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 4096));
+  if (default_input_size > 0) {  // commands with several sizes (sweep) pass 0: no --input-size
+    app.add_option("--input-size", flags.input_size, "Test (or train) resolution in pixels")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 4096));
+  }
   app.add_option("--batch", flags.batch, "Images per batch (per process)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));

@@ -34,6 +34,7 @@ struct RuntimeFlags {
   int threads = 0;  ///< 0: all cores
   std::string device = "cpu";
 };
+/// default_input_size <= 0: no --input-size flag (commands that take several sizes).
 void add_runtime_flags(CLI::App& app, RuntimeFlags& flags, int default_input_size);
 
 /// --json FILE

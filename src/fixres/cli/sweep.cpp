@@ -1,12 +1,199 @@
-// `fixres sweep` (placeholder until its issue lands: says so and exits 1).
+// `fixres sweep` (new): accuracy across test sizes, plain and after batch-norm recalibration;
+// prints a table and the best size, writes --json and an SVG plot (--plot).
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+
 #include "fixres/cli/command.h"
+#include "fixres/cli/engine_loader.h"
+#include "fixres/cli/inference_flags.h"
+#include "fixres/cli/output.h"
+#include "fixres/engine/svg_plot.h"
+#include "fixres/io/atomic_file.h"
 
 namespace fixres::cli {
+namespace {
+
+struct SweepFlags {
+  InferenceFlags common;
+  std::string sizes;
+  std::string calibrate_path;
+  std::int64_t calibrate_images = 0;
+  std::string plot_path;
+};
+
+int parse_int(const std::string& text, const std::string& whole) {
+  std::size_t used = 0;
+  int value = 0;
+  try {
+    value = std::stoi(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size()) {
+    throw UsageError("--sizes: '" + text + "' in '" + whole + "' is not a whole number (use 224,288,320 or 224:448:32)");
+  }
+  return value;
+}
+
+/// "224,288,320", "224:448:32" (start:stop:step, stop included when on the grid) or a mix of both
+/// separated by commas. Syntax errors are UsageError; a step that is not positive or a range that
+/// runs backwards is std::invalid_argument. Whether each size suits the network is the engine's call.
+std::vector<int> parse_sizes(const std::string& text) {
+  std::vector<int> sizes;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    const std::string item = text.substr(start, comma - start);
+    const std::size_t c1 = item.find(':');
+    if (c1 == std::string::npos) {
+      sizes.push_back(parse_int(item, text));
+    } else {
+      const std::size_t c2 = item.find(':', c1 + 1);
+      if (c2 == std::string::npos || item.find(':', c2 + 1) != std::string::npos) {
+        throw UsageError("--sizes: '" + item + "' is not START:STOP:STEP");
+      }
+      const int first = parse_int(item.substr(0, c1), text);
+      const int last = parse_int(item.substr(c1 + 1, c2 - c1 - 1), text);
+      const int step = parse_int(item.substr(c2 + 1), text);
+      if (step <= 0) throw std::invalid_argument("--sizes: the step of '" + item + "' must be positive");
+      if (last < first) throw std::invalid_argument("--sizes: '" + item + "' runs backwards (STOP < START)");
+      for (long s = first; s <= last; s += step) sizes.push_back(static_cast<int>(s));
+    }
+    start = comma + 1;
+  }
+  return sizes;
+}
+
+std::string percent(const engine::TopkCounts& c, bool top5) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", top5 ? c.top5_percent() : c.top1_percent());
+  return text;
+}
+
+nlohmann::json percent_or_null(const std::optional<engine::TopkCounts>& c, bool top5) {
+  if (!c) return nullptr;
+  return top5 ? c->top5_percent() : c->top1_percent();
+}
+
+std::string svg_plot(const engine::SweepResult& result) {
+  engine::LinePlot plot;
+  plot.title = result.architecture + ": top-1 accuracy against test resolution";
+  plot.x_label = "test size (pixels)";
+  plot.y_label = "top-1 accuracy (%)";
+  engine::PlotSeries plain{"stored batch-norm statistics", "#1f77b4", false, {}};
+  engine::PlotSeries calibrated{"after batch-norm recalibration (" + std::to_string(result.calibration_images) +
+                                    " images)",
+                                "#ff7f0e", true, {}};
+  for (const auto& row : result.rows) {
+    plain.points.push_back({static_cast<double>(row.size), row.plain.top1_percent()});
+    calibrated.points.push_back({static_cast<double>(row.size),
+                                 row.calibrated ? std::optional<double>(row.calibrated->top1_percent()) : std::nullopt});
+    if (result.rows.size() <= 12) plot.x_ticks.push_back(row.size);
+  }
+  std::sort(plot.x_ticks.begin(), plot.x_ticks.end());
+  auto by_x = [](const engine::PlotPoint& a, const engine::PlotPoint& b) { return a.x < b.x; };
+  std::sort(plain.points.begin(), plain.points.end(), by_x);
+  std::sort(calibrated.points.begin(), calibrated.points.end(), by_x);
+  plot.series.push_back(plain);
+  if (result.best_calibrated_size) plot.series.push_back(calibrated);
+  // Highlight the best plain size.
+  for (const auto& row : result.rows) {
+    if (row.size != result.best_size) continue;
+    char label[96];
+    std::snprintf(label, sizeof label, "best: %d px, %.2f%%", row.size, row.plain.top1_percent());
+    plot.highlight = engine::PlotHighlight{static_cast<double>(row.size), row.plain.top1_percent(), label};
+  }
+  return engine::render_svg(plot);
+}
+
+void run(const SweepFlags& flags) {
+  engine::SweepConfig config;
+  config.model = model_config(flags.common.model, flags.common.runtime, flags.common.normalization);
+  config.data = data_config(flags.common);
+  config.sizes = parse_sizes(flags.sizes);
+  config.calibrate_path = flags.calibrate_path;
+  config.calibrate_images = flags.calibrate_images;
+  // Output files are checked before the long run.
+  for (const std::string& path : {flags.common.json_path, flags.plot_path}) {
+    if (path.empty()) continue;
+    const auto parent = std::filesystem::path(path).parent_path();
+    io::ensure_writable_directory(parent.empty() ? "." : parent.string());
+  }
+
+  const engine::EngineApi& api = engine_api_with_threads(flags.common.runtime.threads);
+  const engine::SweepResult result = api.sweep(config, terminal_reporter());
+  if (!result.is_main) return;
+
+  const bool calibrated = result.best_calibrated_size.has_value();
+  print_line(calibrated ? "size   top-1   top-5   top-1 recal.   top-5 recal." : "size   top-1   top-5");
+  for (const auto& row : result.rows) {
+    char line[128];
+    if (calibrated) {
+      std::snprintf(line, sizeof line, "%4d  %6s  %6s  %13s  %13s", row.size, percent(row.plain, false).c_str(),
+                    percent(row.plain, true).c_str(), percent(*row.calibrated, false).c_str(),
+                    percent(*row.calibrated, true).c_str());
+    } else {
+      std::snprintf(line, sizeof line, "%4d  %6s  %6s", row.size, percent(row.plain, false).c_str(),
+                    percent(row.plain, true).c_str());
+    }
+    print_line(line);
+  }
+  std::string best = "Best test size: " + std::to_string(result.best_size);
+  for (const auto& row : result.rows) {
+    if (row.size == result.best_size) best += " (top-1 " + percent(row.plain, false) + ")";
+  }
+  if (calibrated) {
+    best += "; after recalibration: " + std::to_string(*result.best_calibrated_size);
+    for (const auto& row : result.rows) {
+      if (row.size == *result.best_calibrated_size) best += " (top-1 " + percent(*row.calibrated, false) + ")";
+    }
+  }
+  print_line(best + "  (" + std::to_string(result.dataset_size) + " images)");
+
+  nlohmann::json sizes = nlohmann::json::array();
+  for (const auto& row : result.rows) {
+    sizes.push_back({{"size", row.size},
+                     {"top1", row.plain.top1_percent()},
+                     {"top5", row.plain.top5_percent()},
+                     {"top1_calibrated", percent_or_null(row.calibrated, false)},
+                     {"top5_calibrated", percent_or_null(row.calibrated, true)},
+                     {"images", row.plain.images},
+                     {"seconds", row.seconds}});
+  }
+  write_json(flags.common.json_path,
+             {{"architecture", result.architecture},
+              {"weights", flags.common.model.weight_path},
+              {"dataset", config.data.dataset_path},
+              {"best_size", result.best_size},
+              {"best_size_calibrated", result.best_calibrated_size ? nlohmann::json(*result.best_calibrated_size) : nullptr},
+              {"sizes", sizes},
+              {"calibration_images", calibrated ? nlohmann::json(result.calibration_images) : nullptr},
+              {"calibrated_layers", result.calibrated_layers},
+              {"normalization", result.normalization},
+              {"world_size", result.world_size},
+              {"skipped_images", result.skipped.size()},
+              {"skipped", skipped_json(result.skipped)}});
+  if (!flags.plot_path.empty()) io::write_file_atomically(flags.plot_path, svg_plot(result));
+}
+
+}  // namespace
 
 Command add_sweep(CLI::App& root) {
+  auto flags = std::make_shared<SweepFlags>();
   CLI::App* app = root.add_subcommand("sweep", "Accuracy across test sizes, plain and after batch-norm recalibration");
-  app->allow_extras();
-  return {app, [] { not_implemented("sweep"); }};
+  add_inference_flags(*app, flags->common, /*default_input_size=*/0);
+  app->add_option("--sizes", flags->sizes, "Test sizes: 224,288,320 or START:STOP:STEP (224:448:32, STOP included)")
+      ->required();
+  app->add_option("--calibrate-path", flags->calibrate_path,
+                  "ImageFolder whose images (labels unused) recalibrate the adapted batch-norm layers at each size");
+  app->add_option("--calibrate-images", flags->calibrate_images, "Images used for each recalibration (K)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--plot", flags->plot_path, "Write accuracy against test size as an SVG chart");
+  return {app, [flags] { run(*flags); }};
 }
 
 }  // namespace fixres::cli

@@ -6,6 +6,9 @@
 
 #include <string>
 
+#include "fixres/engine/evaluate.h"
+#include "fixres/engine/extract.h"
+#include "fixres/engine/sweep.h"
 #include "fixres/models/architecture_info.h"
 
 namespace fixres::engine {
@@ -16,6 +19,10 @@ struct EngineApi {
   int version = kEngineApiVersion;
   /// Intra-op threads of LibTorch (0: all cores).
   void (*set_threads)(int threads) = nullptr;
+  /// `fixres evaluate`, `extract`, `sweep` (engine/evaluate.h, extract.h, sweep.h).
+  EvaluateResult (*evaluate)(const EvaluateConfig& config, const Reporter& reporter) = nullptr;
+  ExtractResult (*extract)(const ExtractConfig& config, const Reporter& reporter) = nullptr;
+  SweepResult (*sweep)(const SweepConfig& config, const Reporter& reporter) = nullptr;
   /// `fixres inspect --architecture X [--EfficientNet-models M] [--manifest]`: builds the network
   /// (shapes only) and returns its parameter counts, sizes, normalisation and state-dict manifest
   /// (models/architecture_info.h). Throws std::invalid_argument listing the known architectures.

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# End-to-end `fixres evaluate` against FixRes's evaluation loop in Python
+# (bench/evaluate_reference.py: torchvision ImageFolder + PIL + DataLoader + resnet50 on Debian's
+# PyTorch, the same LibTorch build), same threads, same loader workers, same batch, same weights
+# (the synthetic ResNet-50 checkpoint of tools/fixtures/inference.py, legacy .pth), on the same
+# folder of real-photo JPEGs at ImageNet-like sizes (~500x375, quality 90, made from the photos
+# under tests/fixtures/images/pipeline/). Sizes 224 and 384. Images/s of the loop (first batch
+# requested to last logits); each side runs REPEAT times, the best run counts. Both must report
+# the same top-1/top-5.
+#   bench/evaluate.sh [BUILD_DIR] [IMAGES] [THREADS] [WORKERS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+IMAGES=${2:-64}
+THREADS=${3:-2}
+WORKERS=${4:-2}
+BATCH=${BATCH:-16}
+REPEAT=${REPEAT:-2}
+FIXRES_EXTRA=${FIXRES_EXTRA:-}
+PY=/usr/bin/python3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+$PY - "$work/folder" "$IMAGES" <<'PY'
+import pathlib, random, sys
+from PIL import Image
+out, n = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+photos = [Image.open(p).convert("RGB") for p in sorted(pathlib.Path("tests/fixtures/images/pipeline").glob("*.jpg"))]
+rng = random.Random(0)
+for i in range(n):
+    img = photos[i % len(photos)]
+    w, h = img.size
+    cw, ch = int(w * rng.uniform(0.6, 1.0)), int(h * rng.uniform(0.6, 1.0))
+    x, y = rng.randint(0, w - cw), rng.randint(0, h - ch)
+    size = (500, 375) if rng.random() < 0.75 else (375, 500)
+    d = out / f"class{i % 4}"
+    d.mkdir(parents=True, exist_ok=True)
+    img.crop((x, y, x + cw, y + ch)).resize(size, Image.BICUBIC).save(d / f"img{i:05d}.jpg", quality=90)
+PY
+$PY tools/fixtures/inference.py checkpoint ResNet50 "$work/resnet50.pth"
+echo "folder: $IMAGES JPEGs ($(du -sh "$work/folder" | cut -f1)); threads $THREADS, workers $WORKERS, batch $BATCH" >&2
+
+best() { sort -g | tail -1; }
+printf "%-6s %14s %14s %7s   %s\n" size fixres_img/s python_img/s ratio "top-1/top-5 (fixres | python)"
+for size in 224 384; do
+  ours_runs=""
+  for r in $(seq "$REPEAT"); do
+    "$BUILD/bin/fixres" evaluate --architecture ResNet50 --weight-path "$work/resnet50.pth" \
+      --dataset-path "$work/folder" --input-size "$size" --threads "$THREADS" --workers "$WORKERS" \
+      --batch "$BATCH" --json "$work/ours.json" $FIXRES_EXTRA >/dev/null 2>&1
+    ours_runs+="$($PY -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["images_per_second"])' "$work/ours.json")"$'\n'
+  done
+  ours=$(printf "%s" "$ours_runs" | best)
+  our_acc=$($PY -c 'import json,sys; j=json.load(open(sys.argv[1])); print("%.2f/%.2f" % (j["top1"], j["top5"]))' "$work/ours.json")
+  theirs_runs=""
+  for r in $(seq "$REPEAT"); do
+    line=$($PY bench/evaluate_reference.py "$work/folder" "$work/resnet50.pth" "$size" "$WORKERS" "$THREADS" "$BATCH")
+    theirs_runs+="$(echo "$line" | awk '{print $6}')"$'\n'
+  done
+  theirs=$(printf "%s" "$theirs_runs" | best)
+  their_acc=$(echo "$line" | awk '{print $8 "/" $10}')
+  printf "%-6s %14.2f %14.2f %6.2fx   %s | %s\n" "$size" "$ours" "$theirs" "$(echo "$ours / $theirs" | bc -l)" \
+    "$our_acc" "$their_acc"
+done

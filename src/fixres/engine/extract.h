@@ -1,0 +1,50 @@
+#pragma once
+/// `fixres extract` (the seed's main_extract.py): the softmax probabilities, pooled embeddings and
+/// labels of every image of an ImageFolder at one test size, written as the .npy files the FixRes
+/// README distributes (and `fixres evaluate-softmax` reads):
+///   SAVE/labels.npy          int64   N
+///   SAVE/NAME_embedding.npy  float32 N × D  (2048 ResNets, 4320 PNASNet, num_features EfficientNet)
+///   SAVE/NAME_softmax.npy    float32 N × C  (softmax over dim 1 of the logits)
+/// rows in dataset (ImageFolder) order, undecodable images left out. Torch-free declarations.
+
+#include <string>
+#include <vector>
+
+#include "fixres/engine/inference_config.h"
+#include "fixres/engine/metrics.h"
+#include "fixres/engine/model_config.h"
+#include "fixres/engine/reporter.h"
+
+namespace fixres::engine {
+
+struct ExtractConfig {
+  ModelConfig model;
+  InferenceDataConfig data;
+  int input_size = 224;
+  /// Output folder (created; checked writable before any work).
+  std::string save_path;
+  /// NAME in NAME_embedding.npy / NAME_softmax.npy; empty: model.architecture as given.
+  std::string name;
+};
+
+struct ExtractResult {
+  std::string architecture;  ///< the registry row
+  int input_size = 0;
+  std::int64_t images = 0;          ///< rows written
+  std::int64_t embedding_dim = 0;
+  std::int64_t num_classes = 0;
+  TopkCounts counts;                ///< top-1/top-5 of the logits (what evaluate-softmax finds)
+  double seconds = 0.0;
+  double images_per_second = 0.0;
+  std::string normalization;
+  std::string labels_path, embedding_path, softmax_path;  ///< written by rank 0 only
+  std::vector<SkippedImageReport> skipped;
+  bool is_main = true;
+  int world_size = 1;
+};
+
+/// Throws io::IoError when the output folder is not writable (before loading anything), else as
+/// evaluate().
+ExtractResult extract(const ExtractConfig& config, const Reporter& reporter = {});
+
+}  // namespace fixres::engine

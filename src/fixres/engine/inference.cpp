@@ -1,0 +1,266 @@
+#include "fixres/engine/inference.h"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "fixres/data/image_folder.h"
+#include "fixres/data/pipeline.h"
+#include "fixres/data/sampler.h"
+
+namespace fixres::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// The sampler of one rank: DistributedSampler(shuffle=False) semantics when distributed.
+std::shared_ptr<const data::Sampler> make_sampler(std::int64_t n, const dist::Context& context) {
+  if (!context.is_distributed()) return std::make_shared<data::SequentialSampler>(n);
+  data::DistributedOptions options;
+  options.world_size = context.world_size();
+  options.rank = context.rank();
+  options.shuffle = false;
+  return std::make_shared<data::DistributedSampler>(n, options);
+}
+
+/// Top-k counts of the rows this rank owns: DistributedSampler's padding repeats indices
+/// 0, 1, … at the end of the list; the first occurrence of index i sits at position i, i.e. on
+/// rank i % world, so counting only those rows counts every image exactly once.
+TopkCounts count_owned(const torch::Tensor& logits, const torch::Tensor& labels,
+                       const std::vector<std::int64_t>& indices, const dist::Context& context) {
+  const std::int64_t rows = logits.size(0);
+  const std::int64_t cols = logits.size(1);
+  if (!context.is_distributed()) {
+    return count_topk(logits.data_ptr<float>(), rows, cols, labels.data_ptr<std::int64_t>());
+  }
+  std::vector<std::int64_t> keep;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    if (indices[static_cast<std::size_t>(r)] % context.world_size() == context.rank()) keep.push_back(r);
+  }
+  if (static_cast<std::int64_t>(keep.size()) == rows) {
+    return count_topk(logits.data_ptr<float>(), rows, cols, labels.data_ptr<std::int64_t>());
+  }
+  if (keep.empty()) return {};
+  auto rows_kept = torch::tensor(keep, torch::kInt64);
+  torch::Tensor l = logits.index_select(0, rows_kept).contiguous();
+  torch::Tensor y = labels.index_select(0, rows_kept).contiguous();
+  return count_topk(l.data_ptr<float>(), l.size(0), cols, y.data_ptr<std::int64_t>());
+}
+
+/// Per-rank buffers of extract: one row per sampler position, skipped positions stay zero.
+struct Collector {
+  std::vector<std::int64_t> order;  // dataset index of each local position
+  std::size_t cursor = 0;           // next local position to match
+  torch::Tensor softmax, embedding;
+  torch::Tensor ok;                 // local positions × 1, 1 when the image was processed
+
+  void add(const torch::Tensor& probabilities, const torch::Tensor& embed, const std::vector<std::int64_t>& indices) {
+    const auto n = static_cast<std::int64_t>(order.size());
+    if (!softmax.defined()) {
+      softmax = torch::zeros({n, probabilities.size(1)}, torch::kFloat32);
+      ok = torch::zeros({n, 1}, torch::kFloat32);
+      if (embed.defined()) embedding = torch::zeros({n, embed.size(1)}, torch::kFloat32);
+    }
+    auto ok_rows = ok.accessor<float, 2>();
+    for (std::size_t r = 0; r < indices.size(); ++r) {
+      // Batches arrive in sampler order; skipped images only remove rows.
+      while (cursor < order.size() && order[cursor] != indices[r]) ++cursor;
+      TORCH_CHECK(cursor < order.size(), "inference: batch index ", indices[r], " not in the sampler's order");
+      const auto pos = static_cast<std::int64_t>(cursor++);
+      softmax[pos].copy_(probabilities[static_cast<std::int64_t>(r)]);
+      if (embed.defined()) embedding[pos].copy_(embed[static_cast<std::int64_t>(r)]);
+      ok_rows[pos][0] = 1.0f;
+    }
+  }
+};
+
+}  // namespace
+
+void check_input_size(int size, const models::ArchitectureSpec& spec) {
+  if (size <= 0) {
+    throw std::invalid_argument("test size must be positive, got " + std::to_string(size));
+  }
+  const int minimum = minimum_input_size(spec);
+  if (size < minimum) {
+    throw std::invalid_argument("test size " + std::to_string(size) + " is too small for " + spec.name +
+                                " (it reduces images 32 times before pooling; minimum " + std::to_string(minimum) + ")");
+  }
+}
+
+InferenceSession open_inference_session(const ModelConfig& model, const InferenceDataConfig& data,
+                                        const std::vector<int>& sizes, const Reporter& reporter) {
+  const models::ArchitectureSpec& spec = models::find_architecture(model.architecture, model.efficientnet_model);
+  for (int size : sizes) check_input_size(size, spec);
+  if (data.batch <= 0) throw std::invalid_argument("--batch must be positive, got " + std::to_string(data.batch));
+  if (data.workers < 0) throw std::invalid_argument("--workers must be >= 0, got " + std::to_string(data.workers));
+  const torch::Device device = parse_device(model.device);
+  if (data.dataset_path.empty()) throw std::invalid_argument("no dataset folder given");
+
+  InferenceSession session;
+  session.dataset = std::make_shared<data::ImageFolder>(data.dataset_path);
+  session.context = dist::init_distributed(data.dist, device);
+  if (session.context->is_main()) session.reporter = reporter;
+  ModelConfig on_rank = model;
+  on_rank.device = session.context->device().str();
+  session.setup = setup_model(on_rank, session.reporter);
+  return session;
+}
+
+InferenceOptions inference_options(const InferenceDataConfig& data, int size) {
+  InferenceOptions options;
+  options.input_size = size;
+  options.batch = data.batch;
+  options.workers = data.workers;
+  options.strict_images = data.strict_images;
+  return options;
+}
+
+InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const data::Dataset> dataset,
+                              const InferenceOptions& options, dist::Context& context, const Reporter& reporter,
+                              const std::function<void(const InferenceBatch&)>& on_batch) {
+  TORCH_CHECK(setup.model, "run_inference: no model");
+  check_input_size(options.input_size, *setup.spec);
+  const std::int64_t n = dataset->size();
+  TORCH_CHECK(n > 0, dataset->describe(), ": no images");
+
+  auto sampler = make_sampler(n, context);
+  data::PipelineSpec pipeline_spec;
+  pipeline_spec.kind = data::PipelineKind::Test;
+  pipeline_spec.size = options.input_size;
+  pipeline_spec.normalization = setup.normalization;
+  data::LoaderOptions loader_options;
+  loader_options.batch_size = options.batch;
+  loader_options.workers = options.workers;
+  loader_options.channels_last = setup.channels_last;
+  loader_options.pin_memory = setup.device.is_cuda();
+  loader_options.strict = options.strict_images;
+  data::Loader loader(dataset, sampler, data::Pipeline(pipeline_spec), loader_options);
+  loader.set_on_skip([&reporter](const data::SkippedImage& s) { reporter.message("skipped unreadable image: " + s.reason); });
+
+  Collector collector;
+  if (options.collect) collector.order = sampler->indices(0);
+
+  setup.model->eval();
+  c10::InferenceMode inference_mode;
+  InferenceResult result;
+  result.dataset_size = n;
+  const std::int64_t local_total = loader.samples_per_epoch();
+  std::int64_t local_done = 0;
+  TopkCounts local_counts;
+  const auto start = Clock::now();
+  loader.start_epoch(0);
+  while (auto batch = loader.next()) {
+    if (batch->indices.empty()) continue;
+    torch::Tensor x = setup.prepare_input(batch->images);
+    torch::Tensor logits, embedding;
+    if (options.embeddings) {
+      auto out = setup.model->forward_with_embedding(x);
+      logits = out.logits;
+      embedding = out.embedding.to(torch::kCPU, torch::kFloat32).contiguous();
+    } else {
+      logits = setup.model->forward(x);
+    }
+    torch::Tensor probabilities;
+    if (options.collect) probabilities = torch::softmax(logits, 1).to(torch::kCPU, torch::kFloat32).contiguous();
+    logits = logits.to(torch::kCPU, torch::kFloat32).contiguous();
+    torch::Tensor labels = batch->labels.to(torch::kInt64).contiguous();
+
+    try {
+      local_counts += count_owned(logits, labels, batch->indices, context);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(dataset->describe() + ": " + e.what() + " (the network has " +
+                               std::to_string(logits.size(1)) + " classes)");
+    }
+    if (options.collect) collector.add(probabilities, embedding, batch->indices);
+    if (on_batch) on_batch(InferenceBatch{logits, embedding, labels, &batch->indices});
+
+    local_done += static_cast<std::int64_t>(batch->indices.size());
+    Progress progress;
+    progress.phase = options.phase;
+    progress.done = local_done;
+    progress.total = local_total;
+    const double elapsed = seconds_since(start);
+    progress.items_per_second = elapsed > 0 ? static_cast<double>(local_done) / elapsed : 0.0;
+    reporter.progress(progress);
+  }
+  result.seconds = seconds_since(start);
+  if (local_done < local_total) {  // skipped images: close the progress line
+    Progress progress;
+    progress.phase = options.phase;
+    progress.done = progress.total = local_total;
+    progress.items_per_second = result.seconds > 0 ? static_cast<double>(local_done) / result.seconds : 0.0;
+    reporter.progress(progress);
+  }
+
+  // Skipped images: the loader's own list; with several ranks every rank learns them all through
+  // the gathered "processed" flags.
+  const std::vector<data::SkippedImage> local_skipped = loader.skipped();
+  std::unordered_map<std::int64_t, std::string> reasons;
+  for (const auto& s : local_skipped) reasons[s.index] = s.reason;
+  std::vector<std::int64_t> skipped_indices;
+  if (!context.is_distributed()) {
+    for (const auto& s : local_skipped) skipped_indices.push_back(s.index);
+    std::sort(skipped_indices.begin(), skipped_indices.end());
+  } else {
+    std::vector<std::int64_t> order = sampler->indices(0);
+    torch::Tensor local_ok = torch::ones({static_cast<std::int64_t>(order.size()), 1}, torch::kFloat32);
+    for (std::size_t p = 0; p < order.size(); ++p) {
+      if (reasons.count(order[p])) local_ok[static_cast<std::int64_t>(p)][0] = 0.0f;
+    }
+    torch::Tensor all_ok = context.gather_rows(local_ok, order, n);
+    auto flags = all_ok.accessor<float, 2>();
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (flags[i][0] == 0.0f) skipped_indices.push_back(i);
+    }
+    auto sums = context.all_reduce_sum(std::vector<std::int64_t>{local_counts.images, local_counts.top1, local_counts.top5});
+    local_counts.images = sums[0];
+    local_counts.top1 = sums[1];
+    local_counts.top5 = sums[2];
+  }
+  result.counts = local_counts;
+  for (std::int64_t i : skipped_indices) {
+    auto it = reasons.find(i);
+    result.skipped.push_back({i, dataset->item_name(i),
+                              it != reasons.end() ? it->second : std::string("skipped on another rank")});
+  }
+  result.images_per_second = result.seconds > 0 ? static_cast<double>(result.counts.images) / result.seconds : 0.0;
+
+  if (options.collect) {
+    if (!collector.softmax.defined()) {
+      throw std::runtime_error(dataset->describe() + ": no image could be read on rank " +
+                               std::to_string(context.rank()));
+    }
+    torch::Tensor softmax = collector.softmax, embed = collector.embedding, ok = collector.ok;
+    if (context.is_distributed()) {
+      softmax = context.gather_rows(softmax, collector.order, n);
+      if (embed.defined()) embed = context.gather_rows(embed, collector.order, n);
+      ok = context.gather_rows(ok, collector.order, n);
+    }
+    std::vector<std::int64_t> labels;
+    std::vector<std::int64_t> kept;
+    auto ok_rows = ok.accessor<float, 2>();
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (ok_rows[i][0] != 0.0f) {
+        kept.push_back(i);
+        labels.push_back(dataset->label(i));
+      }
+    }
+    if (static_cast<std::int64_t>(kept.size()) == n) {
+      result.softmax = softmax;
+      result.embedding = embed;
+    } else {
+      auto rows = torch::tensor(kept, torch::kInt64);
+      result.softmax = softmax.index_select(0, rows);
+      if (embed.defined()) result.embedding = embed.index_select(0, rows);
+    }
+    result.labels = torch::tensor(labels, torch::kInt64);
+  }
+  return result;
+}
+
+}  // namespace fixres::engine

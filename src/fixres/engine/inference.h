@@ -1,0 +1,92 @@
+#pragma once
+/// The one inference loop shared by evaluate, extract and sweep (and the evaluation passes of
+/// fine-tuning): a dataset through FixRes's test transform at one size, sharded over the ranks of
+/// a dist::Context exactly as torch.utils.data.DistributedSampler(shuffle=False) shards it, through
+/// the network in eval mode under inference mode, batch by batch:
+///   - top-1/top-5 counted on every batch (engine/metrics.h ranking rule) and summed over ranks,
+///     the padding DistributedSampler repeats at the end counted once;
+///   - optionally each batch's CPU logits/embeddings handed to a callback, or accumulated and
+///     gathered back in dataset order on every rank (extract);
+///   - progress (images done, images/s, ETA) reported through the Reporter;
+///   - undecodable images skipped, counted and listed (over all ranks), unless strict.
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fixres/data/dataset.h"
+#include "fixres/data/loader.h"
+#include "fixres/dist/context.h"
+#include "fixres/engine/inference_config.h"
+#include "fixres/engine/metrics.h"
+#include "fixres/engine/model_setup.h"
+#include "fixres/engine/reporter.h"
+
+namespace fixres::engine {
+
+struct InferenceOptions {
+  int input_size = 224;        ///< test size S (the FixRes test transform's crop)
+  std::int64_t batch = 32;     ///< images per batch on each rank
+  int workers = 4;             ///< loader threads
+  bool strict_images = false;  ///< an undecodable image is an error instead of a skip
+  bool embeddings = false;     ///< also compute the pooled embeddings (forward_with_embedding)
+  /// Keep every row (softmax probabilities and embeddings) and gather them in dataset order
+  /// (InferenceResult::softmax / embedding / labels).
+  bool collect = false;
+  std::string phase = "evaluate";  ///< name in progress lines
+};
+
+/// What one batch produced, on the CPU; indices are dataset indices.
+struct InferenceBatch {
+  torch::Tensor logits;     ///< N × C float32
+  torch::Tensor embedding;  ///< N × D float32, undefined unless options.embeddings
+  torch::Tensor labels;     ///< N int64
+  const std::vector<std::int64_t>* indices = nullptr;
+};
+
+struct InferenceResult {
+  TopkCounts counts;            ///< over all ranks, each dataset image once
+  std::int64_t dataset_size = 0;
+  double seconds = 0.0;         ///< wall time of the loop (loading + forward), this rank
+  double images_per_second = 0.0;  ///< counts.images / seconds, whole run
+  std::vector<SkippedImageReport> skipped;  ///< over all ranks, dataset order
+  /// With options.collect, on every rank, rows in dataset order minus the skipped images:
+  torch::Tensor softmax;    ///< images × C float32
+  torch::Tensor embedding;  ///< images × D float32 (when options.embeddings)
+  torch::Tensor labels;     ///< images int64
+};
+
+/// Runs `setup.model` (eval mode is set here) over `dataset`. `on_batch` (may be empty) sees
+/// every local batch. Throws data::ImageError with strict images, dist::DistributedError when a
+/// peer fails.
+InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const data::Dataset> dataset,
+                              const InferenceOptions& options, dist::Context& context, const Reporter& reporter,
+                              const std::function<void(const InferenceBatch&)>& on_batch = {});
+
+/// What evaluate, extract and sweep set up before their loops: the ranks, the network, the dataset.
+struct InferenceSession {
+  std::shared_ptr<dist::Context> context;
+  ModelSetup setup;
+  std::shared_ptr<const data::Dataset> dataset;
+  /// The caller's reporter on rank 0; silent on the other ranks.
+  Reporter reporter;
+};
+
+/// In cheap-errors-first order: the architecture (unknown name), every size in `sizes`
+/// (check_input_size), the device, the dataset folder (data::ImageFolder scan), the ranks
+/// (dist::init_distributed), then the network and its weights (setup_model).
+InferenceSession open_inference_session(const ModelConfig& model, const InferenceDataConfig& data,
+                                        const std::vector<int>& sizes, const Reporter& reporter);
+
+/// InferenceOptions from the shared data config at `size`.
+InferenceOptions inference_options(const InferenceDataConfig& data, int size);
+
+/// Throws std::invalid_argument unless `size` is a usable test size for the architecture
+/// (positive and at least minimum_input_size).
+void check_input_size(int size, const models::ArchitectureSpec& spec);
+
+}  // namespace fixres::engine

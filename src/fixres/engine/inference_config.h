@@ -1,0 +1,30 @@
+#pragma once
+/// What evaluate, extract and sweep share besides the model (engine/model_config.h): the dataset,
+/// the loader settings and the distributed options, plus the torch-free report of skipped images.
+/// Torch-free: the CLI fills these and hands them to libfixres.so (engine/api.h).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fixres/dist/options.h"
+
+namespace fixres::engine {
+
+struct InferenceDataConfig {
+  /// One ImageFolder (the CLI passes --dataset-path DIR or --imnet-path ROOT + "/val").
+  std::string dataset_path;
+  int batch = 32;               ///< images per batch on each rank
+  int workers = 4;              ///< image loading threads
+  bool strict_images = false;   ///< an undecodable image is an error instead of a skip
+  dist::DistOptions dist;       ///< ranks share the dataset (DistributedSampler semantics)
+};
+
+/// An image that could not be decoded and was left out of the counts and files.
+struct SkippedImageReport {
+  std::int64_t index = 0;  ///< position in the dataset (ImageFolder order)
+  std::string path;
+  std::string reason;      ///< the decoder's message ("skipped on another rank" when unknown here)
+};
+
+}  // namespace fixres::engine

@@ -1,0 +1,111 @@
+// `fixres evaluate`: the contract line and JSON, unreadable images skipped and listed, and every
+// bad input of issue 6 as a clear error (exit 1) naming what is wrong.
+#include <gtest/gtest.h>
+
+#include "engine/inference_fixtures.h"
+
+namespace fixres::engine {
+namespace {
+
+using namespace fixres::testing;
+
+/// The fixture folder plus an undecodable file in one class.
+fs::path folder_with_a_bad_image() {
+  const fs::path dir = scratch_dir("evaluate_bad_image");
+  fs::copy(fixture("images/folder"), dir / "folder", fs::copy_options::recursive);
+  fs::copy_file(fixture("images/bad/truncated.jpg"), dir / "folder" / "cup" / "cup_9_truncated.jpg");
+  return dir / "folder";
+}
+
+std::string small_model_flags() {
+  return "--architecture resnet26_w16 --weight-path " + quoted(small_weights().string()) + " --input-size 64 --batch 4";
+}
+
+TEST(EvaluateTest, SkipsListsAndCountsUnreadableImages) {
+  const fs::path folder = folder_with_a_bad_image();
+  const fs::path json = folder.parent_path() / "result.json";
+  auto r = run_fixres("evaluate " + small_model_flags() + " --dataset-path " + quoted(folder.string()) + " --json " +
+                      quoted(json.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("(9 images)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("cup_9_truncated.jpg"), std::string::npos) << r.output;  // said on stderr
+  auto j = read_json_file(json);
+  EXPECT_EQ(j["images"], 9);
+  EXPECT_EQ(j["skipped_images"], 1);
+  ASSERT_EQ(j["skipped"].size(), 1u);
+  EXPECT_EQ(j["skipped"][0]["path"], (folder / "cup" / "cup_9_truncated.jpg").string());
+  EXPECT_EQ(j["skipped"][0]["index"], 5);  // cat 0-2, cup 3-5 (cup_0, cup_1, cup_2, cup_9…)
+  EXPECT_GT(j["images_per_second"].get<double>(), 0.0);
+  EXPECT_EQ(j["input_size"], 64);
+  EXPECT_EQ(j["architecture"], "resnet26_w16");
+  EXPECT_NE(j["normalization"].get<std::string>().find("0.485"), std::string::npos);
+
+  auto strict = run_fixres("evaluate " + small_model_flags() + " --strict-images --dataset-path " + quoted(folder.string()));
+  EXPECT_EQ(strict.exit_code, 1) << strict.output;
+  EXPECT_NE(strict.output.find("cup_9_truncated.jpg"), std::string::npos) << strict.output;
+}
+
+TEST(EvaluateTest, ImnetPathMeansRootSlashVal) {
+  const fs::path root = scratch_dir("evaluate_imnet");
+  fs::copy(fixture("images/folder"), root / "val", fs::copy_options::recursive);
+  auto r = run_fixres("evaluate " + small_model_flags() + " --imnet-path " + quoted(root.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("(9 images)"), std::string::npos) << r.output;
+  auto missing = run_fixres("evaluate " + small_model_flags() + " --imnet-path " + quoted((root / "val").string()));
+  EXPECT_EQ(missing.exit_code, 1) << missing.output;
+  EXPECT_NE(missing.output.find((root / "val" / "val").string()), std::string::npos) << missing.output;
+}
+
+TEST(EvaluateTest, MeanAndStdOverrideIsSaid) {
+  const fs::path json = scratch_dir("evaluate_mean_std") / "r.json";
+  auto r = run_fixres("evaluate " + small_model_flags() + " --dataset-path " + quoted(fixture("images/folder").string()) +
+                      " --mean 0.5 0.5 0.5 --std 0.25 0.25 0.25 --json " + quoted(json.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(read_json_file(json)["normalization"].get<std::string>().find("--mean/--std"), std::string::npos);
+  auto half = run_fixres("evaluate " + small_model_flags() + " --dataset-path " +
+                         quoted(fixture("images/folder").string()) + " --mean 0.5 0.5 0.5");
+  EXPECT_EQ(half.exit_code, 2) << half.output;
+}
+
+TEST(EvaluateTest, MissingWeightsAreAClearError) {
+  const fs::path dir = scratch_dir("evaluate_missing_weights");
+  auto r = run_fixres("evaluate --architecture ResNet50 --weight-path " + quoted((dir / "nope.pth").string()) +
+                      " --dataset-path " + quoted(fixture("images/folder").string()));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("nope.pth"), std::string::npos) << r.output;
+}
+
+TEST(EvaluateTest, WeightsOfAnotherArchitectureGiveTheFullLoadReport) {
+  // resnet26_w16 weights into ResNet50: every shape differs, and blocks are missing.
+  auto r = run_fixres("evaluate --architecture ResNet50 --weight-path " + quoted(small_weights().string()) +
+                      " --dataset-path " + quoted(fixture("images/folder").string()));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("do not fit architecture ResNet50"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("layer1.0.conv1.weight"), std::string::npos) << r.output;  // mis-shaped
+  EXPECT_NE(r.output.find("layer1.2.conv1.weight"), std::string::npos) << r.output;  // missing (2 blocks there)
+  EXPECT_NE(r.output.find("resnet26_w16.safetensors"), std::string::npos) << r.output;  // the file
+  // --non-strict loads what fits and says what did not.
+  auto loose = run_fixres("evaluate --architecture ResNet50 --non-strict --weight-path " +
+                          quoted(small_weights().string()) + " --input-size 64 --dataset-path " +
+                          quoted(fixture("images/folder").string()));
+  EXPECT_EQ(loose.exit_code, 0) << loose.output;
+  EXPECT_NE(loose.output.find("loaded partially"), std::string::npos) << loose.output;
+}
+
+TEST(EvaluateTest, BadSizesDevicesAndArchitectures) {
+  const std::string data = " --dataset-path " + quoted(fixture("images/folder").string());
+  auto small = run_fixres("evaluate " + small_model_flags() + data + " --input-size 16");
+  EXPECT_EQ(small.exit_code, 1) << small.output;
+  EXPECT_NE(small.output.find("too small"), std::string::npos) << small.output;
+  auto device = run_fixres("evaluate " + small_model_flags() + data + " --device tpu");
+  EXPECT_EQ(device.exit_code, 1) << device.output;
+  EXPECT_NE(device.output.find("tpu"), std::string::npos) << device.output;
+  auto arch = run_fixres("evaluate --architecture ResNet49 --weight-path " + quoted(small_weights().string()) + data);
+  EXPECT_EQ(arch.exit_code, 1) << arch.output;
+  EXPECT_NE(arch.output.find("ResNet49"), std::string::npos) << arch.output;
+  auto nodata = run_fixres("evaluate " + small_model_flags());
+  EXPECT_EQ(nodata.exit_code, 2) << nodata.output;
+}
+
+}  // namespace
+}  // namespace fixres::engine
