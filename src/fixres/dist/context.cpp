@@ -13,12 +13,6 @@ struct Context::Group {
 
 namespace {
 
-std::string error_text(const std::exception& e) {
-  if (const auto* c10_error = dynamic_cast<const c10::Error*>(&e))
-    return c10_error->what_without_backtrace();
-  return e.what();
-}
-
 /// All parameters then all buffers of `module` (recursively, registration order).
 std::vector<torch::Tensor> module_tensors(torch::nn::Module& module, bool parameters,
                                           bool buffers) {

@@ -8,11 +8,11 @@
 /// Typical training step (see also gradient_reducer.h, sync_batch_norm.h):
 /// ```
 ///   auto ctx = dist::init_distributed(options, device);   // before building the loader
-///   if (options.sync_bn) dist::convert_sync_batchnorm(*model, ctx);
+///   if (options.sync_bn) …                               // sync_batch_norm.h: two ways
 ///   ctx->broadcast_module(*model);                       // rank 0's parameters and buffers
 ///   dist::GradientReducer reducer(ctx, trainable_parameters);
-///   for (batch : loader sharded with ctx->rank(), ctx->world_size()) {
-///     ctx->broadcast_buffers(*model);                    // DDP's broadcast_buffers=True
+///   for (batch : loader sharded with ctx->rank(), ctx->world_size()) {  // same step count
+///     if (!options.sync_bn) ctx->broadcast_buffers(*model);  // DDP's broadcast_buffers=True
 ///     loss = criterion(model->forward(x), y); optimizer.zero_grad(); loss.backward();
 ///     reducer.reduce();                                  // gradients := mean over ranks
 ///     optimizer.step();
@@ -20,8 +20,11 @@
 ///   auto sums = ctx->all_reduce_sum(std::vector<double>{loss_sum, top1, top5, count});
 ///   if (ctx->is_main()) write checkpoint / JSON / print;
 /// ```
-/// Extract: each rank runs its shard, then `gather_rows(rows, sample_indices, dataset_size)` puts
-/// every row back in dataset order on every rank.
+/// Every rank must run the same collectives in the same order: training ranks need equal step
+/// counts (pad or drop the shards as DistributedSampler does). Evaluation: shard without padding
+/// (so no image is counted twice) and all_reduce_sum the counts. Extract: each rank runs its
+/// shard, then `gather_rows(rows, sample_indices, dataset_size)` puts every row back in dataset
+/// order on every rank (padding duplicates are harmless there).
 ///
 /// Errors: collectives that fail (a peer died, or did not answer within the timeout) throw
 /// dist::DistributedError naming the operation, this rank and the timeout.

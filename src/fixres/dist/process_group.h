@@ -22,6 +22,9 @@ struct ProcessGroupHandle {
   std::string backend;  ///< "gloo" or "nccl"
 };
 
+/// An exception's message without c10's backtrace (for messages shown to users).
+std::string error_text(const std::exception& e);
+
 /// Backends this build can create, e.g. "gloo, nccl".
 std::string available_backends();
 
