@@ -102,29 +102,48 @@ TEST(MultiProcessTest, GatherRowsInDatasetOrderOverFileRendezvous) {
   EXPECT_TRUE(torch::equal(rows, torch::stack(expected)));
 }
 
-TEST(MultiProcessTest, KilledRankMakesTheOtherFailWithinTheTimeout) {
-  const auto dir = scratch_dir("dist_kill").string();
-  auto ranks = start_ranks({"loop", "--steps", "2000", "--timeout", "10"}, dir);
-  // Kill rank 1 once both are exchanging data.
+/// Starts two looping ranks, waits until rank 1 has done 3 all-reduces, hits it with `signal`,
+/// and returns rank 0's exit code (nullopt if still running after `limit` s) and how long it took.
+std::pair<std::optional<int>, double> hit_rank1(const std::string& name, int signal_number,
+                                                int timeout_seconds, double limit,
+                                                std::string& log) {
+  const auto dir = scratch_dir(name).string();
+  auto ranks =
+      start_ranks({"loop", "--steps", "2000", "--timeout", std::to_string(timeout_seconds)}, dir);
   const auto started = std::chrono::steady_clock::now();
   while (ranks[1].output().find("step 3") == std::string::npos &&
          std::chrono::steady_clock::now() - started < std::chrono::seconds(60)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ASSERT_NE(ranks[1].output().find("step 3"), std::string::npos) << ranks[1].output();
-  ranks[1].kill(SIGKILL);
-  const auto killed_at = std::chrono::steady_clock::now();
-  EXPECT_EQ(ranks[1].wait(10), std::optional<int>(128 + SIGKILL));
-  const auto code = ranks[0].wait(20);
+  EXPECT_NE(ranks[1].output().find("step 3"), std::string::npos) << ranks[1].output();
+  ranks[1].kill(signal_number);
+  const auto hit_at = std::chrono::steady_clock::now();
+  const auto code = ranks[0].wait(limit);
   const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - hit_at).count();
   if (!code) ranks[0].kill();
-  ASSERT_TRUE(code.has_value()) << "rank 0 still running 20 s after its peer died:\n"
-                                << ranks[0].output();
+  ranks[1].kill(SIGKILL);
+  ranks[1].wait(10);
+  log = ranks[0].output();
+  return {code, seconds};
+}
+
+TEST(MultiProcessTest, KilledRankMakesTheOtherFailWithinTheTimeout) {
+  std::string log;
+  const auto [code, seconds] = hit_rank1("dist_kill", SIGKILL, 10, 20, log);
+  ASSERT_TRUE(code.has_value()) << "rank 0 still running 20 s after its peer died:\n" << log;
   EXPECT_NE(*code, 0);
   EXPECT_LE(seconds, 15.0);
-  EXPECT_NE(ranks[0].output().find("failed on rank 0 of 2"), std::string::npos)
-      << ranks[0].output();
+  EXPECT_NE(log.find("failed on rank 0 of 2"), std::string::npos) << log;
+}
+
+TEST(MultiProcessTest, StuckRankMakesTheOtherFailAfterTheTimeout) {
+  std::string log;
+  const auto [code, seconds] = hit_rank1("dist_stuck", SIGSTOP, 2, 20, log);  // frozen, not dead
+  ASSERT_TRUE(code.has_value()) << "rank 0 still running 20 s after its peer froze:\n" << log;
+  EXPECT_NE(*code, 0);
+  EXPECT_GE(seconds, 1.5);
+  EXPECT_NE(log.find("did not answer within 2 s"), std::string::npos) << log;
 }
 
 TEST(MultiProcessTest, UnreachableMasterIsNamed) {
