@@ -33,10 +33,16 @@ function(fixres_setup_torch_target target)
   endif()
 endfunction()
 
-# One tiny object library owns the precompiled header; the others reuse it.
+# One tiny object library owns the precompiled header; the others reuse it. GCC rejects a PCH
+# built with other code-generation flags (-fPIC vs -fPIE), so the libraries (PIC) and the test
+# programs (built without an explicit PIC flag: Debian's GCC makes PIE by default) each get one.
+function(fixres_add_pch_host name pic)
+  add_library(${name} OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch_host.cpp)
+  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ${pic})
+  target_link_libraries(${name} PUBLIC ${TORCH_LIBRARIES})
+  target_compile_options(${name} PRIVATE ${FIXRES_WARNINGS})
+  target_precompile_headers(${name} PRIVATE <torch/torch.h>)
+endfunction()
 if(NOT TARGET fixres_pch_host)
-  add_library(fixres_pch_host OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch_host.cpp)
-  target_link_libraries(fixres_pch_host PUBLIC ${TORCH_LIBRARIES})
-  target_compile_options(fixres_pch_host PRIVATE ${FIXRES_WARNINGS})
-  target_precompile_headers(fixres_pch_host PRIVATE <torch/torch.h>)
+  fixres_add_pch_host(fixres_pch_host ON)
 endif()
