@@ -20,6 +20,8 @@ fixres::engine::EngineApi make_api() {
   api.evaluate = &fixres::engine::evaluate;
   api.extract = &fixres::engine::extract;
   api.sweep = &fixres::engine::sweep;
+  api.finetune = &fixres::engine::run_finetune;
+  api.train = &fixres::engine::run_train;
   api.describe_architecture = [](const std::string& architecture, const std::string& efficientnet_model) {
     return fixres::models::describe_architecture(architecture, efficientnet_model);
   };

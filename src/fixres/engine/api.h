@@ -8,7 +8,9 @@
 
 #include "fixres/engine/evaluate.h"
 #include "fixres/engine/extract.h"
+#include "fixres/engine/finetune.h"
 #include "fixres/engine/sweep.h"
+#include "fixres/engine/train.h"
 #include "fixres/models/architecture_info.h"
 
 namespace fixres::engine {
@@ -23,6 +25,9 @@ struct EngineApi {
   EvaluateResult (*evaluate)(const EvaluateConfig& config, const Reporter& reporter) = nullptr;
   ExtractResult (*extract)(const ExtractConfig& config, const Reporter& reporter) = nullptr;
   SweepResult (*sweep)(const SweepConfig& config, const Reporter& reporter) = nullptr;
+  /// `fixres finetune`, `train` (engine/finetune.h, train.h).
+  TrainingResult (*finetune)(const FinetuneConfig& config, const Reporter& reporter) = nullptr;
+  TrainingResult (*train)(const TrainConfig& config, const Reporter& reporter) = nullptr;
   /// `fixres inspect --architecture X [--EfficientNet-models M] [--manifest]`: builds the network
   /// (shapes only) and returns its parameter counts, sizes, normalisation and state-dict manifest
   /// (models/architecture_info.h). Throws std::invalid_argument listing the known architectures.
