@@ -17,8 +17,9 @@ fs::path folder_with_a_bad_image() {
   return dir / "folder";
 }
 
-std::string small_model_flags() {
-  return "--architecture resnet26_w16 --weight-path " + quoted(small_weights().string()) + " --input-size 64 --batch 4";
+std::string small_model_flags(int size = 64) {
+  return "--architecture resnet26_w16 --weight-path " + quoted(small_weights().string()) + " --input-size " +
+         std::to_string(size) + " --batch 4";
 }
 
 TEST(EvaluateTest, SkipsListsAndCountsUnreadableImages) {
@@ -34,7 +35,7 @@ TEST(EvaluateTest, SkipsListsAndCountsUnreadableImages) {
   EXPECT_EQ(j["skipped_images"], 1);
   ASSERT_EQ(j["skipped"].size(), 1u);
   EXPECT_EQ(j["skipped"][0]["path"], (folder / "cup" / "cup_9_truncated.jpg").string());
-  EXPECT_EQ(j["skipped"][0]["index"], 5);  // cat 0-2, cup 3-5 (cup_0, cup_1, cup_2, cup_9…)
+  EXPECT_EQ(j["skipped"][0]["index"], 6);  // cat 0-2, cup 3-6 (cup_0, cup_1, cup_2, cup_9_truncated)
   EXPECT_GT(j["images_per_second"].get<double>(), 0.0);
   EXPECT_EQ(j["input_size"], 64);
   EXPECT_EQ(j["architecture"], "resnet26_w16");
@@ -94,7 +95,7 @@ TEST(EvaluateTest, WeightsOfAnotherArchitectureGiveTheFullLoadReport) {
 
 TEST(EvaluateTest, BadSizesDevicesAndArchitectures) {
   const std::string data = " --dataset-path " + quoted(fixture("images/folder").string());
-  auto small = run_fixres("evaluate " + small_model_flags() + data + " --input-size 16");
+  auto small = run_fixres("evaluate " + small_model_flags(16) + data);
   EXPECT_EQ(small.exit_code, 1) << small.output;
   EXPECT_NE(small.output.find("too small"), std::string::npos) << small.output;
   auto device = run_fixres("evaluate " + small_model_flags() + data + " --device tpu");

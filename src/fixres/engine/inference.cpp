@@ -140,7 +140,9 @@ InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const dat
   loader_options.pin_memory = setup.device.is_cuda();
   loader_options.strict = options.strict_images;
   data::Loader loader(dataset, sampler, data::Pipeline(pipeline_spec), loader_options);
-  loader.set_on_skip([&reporter](const data::SkippedImage& s) { reporter.message("skipped unreadable image: " + s.reason); });
+  loader.set_on_skip([&reporter](const data::SkippedImage& s) {
+    reporter.message("skipped unreadable image " + s.name + ": " + s.reason);
+  });
 
   Collector collector;
   if (options.collect) collector.order = sampler->indices(0);
