@@ -83,9 +83,6 @@ TEST(ManifestCounts, MatchTheReadmeTables) {
 }
 
 TEST(ManifestFormat, ShapesAndZeroDim) {
-  EXPECT_EQ(shape_string({64, 3, 7, 7}), "64x3x7x7");
-  EXPECT_EQ(shape_string({1000}), "1000");
-  EXPECT_EQ(shape_string({}), "");
   const auto info = describe_architecture("ResNet50");
   ASSERT_GE(info.manifest.size(), 7u);
   EXPECT_EQ(info.manifest[0].name, "conv1.weight");

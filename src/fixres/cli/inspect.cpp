@@ -2,11 +2,14 @@
 // fields (epoch, accuracy, optimizer, …), for legacy/zip .pth and .safetensors. Torch-free: never
 // loads libtorch. `fixres inspect --architecture X [--manifest]` describes a network instead.
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "fixres/cli/command.h"
+#include "fixres/cli/engine_loader.h"
 #include "fixres/cli/options.h"
 #include "fixres/cli/output.h"
 #include "fixres/io/checkpoint.h"
@@ -98,9 +101,56 @@ void inspect_file(const InspectFlags& flags) {
                                {"other", other}});
 }
 
-void inspect_architecture(const InspectFlags&) {
-  // Filled in by the models owner through the engine table (fixres/engine/api.h).
-  not_implemented("inspect --architecture");
+std::string millions(std::int64_t count) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1fM", static_cast<double>(count) / 1e6);
+  return buffer;
+}
+
+std::string triplet(const std::array<float, 3>& v) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%g,%g,%g", v[0], v[1], v[2]);
+  return buffer;
+}
+
+// --architecture X [--EfficientNet-models M] [--manifest]: the network built by libfixres.so
+// (shapes only). With --manifest, only the manifest lines, so that they can be diffed.
+void inspect_architecture(const InspectFlags& flags) {
+  const models::ArchitectureInfo info =
+      engine_api().describe_architecture(flags.architecture, flags.efficientnet_model);
+  if (flags.manifest) {
+    std::string text = models::format_manifest(info.manifest);
+    if (!text.empty()) text.pop_back();  // print_line adds the last newline
+    print_line(text);
+  } else {
+    print_line(info.architecture + ": " + info.description);
+    print_line("parameters: " + std::to_string(info.parameters) + " (" + millions(info.parameters) + ") in " +
+               std::to_string(info.parameter_tensors) + " tensors; buffers: " + std::to_string(info.buffer_tensors) +
+               " tensors, " + std::to_string(info.buffer_elements) + " elements");
+    print_line("embedding: " + std::to_string(info.embedding_dim) + ", classes: " + std::to_string(info.num_classes));
+    print_line("sizes: trained at " + std::to_string(info.train_size) + ", FixRes test size " +
+               std::to_string(info.test_size));
+    print_line("normalisation: mean " + triplet(info.mean) + " std " + triplet(info.std) + ", " + info.interpolation +
+               " resize");
+  }
+  nlohmann::json manifest = nlohmann::json::array();
+  for (const auto& e : info.manifest) {
+    manifest.push_back({{"name", e.name}, {"shape", e.shape}, {"dtype", e.dtype}, {"buffer", e.buffer}});
+  }
+  write_json(flags.json_path, {{"architecture", info.architecture},
+                               {"description", info.description},
+                               {"parameters", info.parameters},
+                               {"parameter_tensors", info.parameter_tensors},
+                               {"buffer_tensors", info.buffer_tensors},
+                               {"buffer_elements", info.buffer_elements},
+                               {"embedding_dim", info.embedding_dim},
+                               {"num_classes", info.num_classes},
+                               {"train_size", info.train_size},
+                               {"test_size", info.test_size},
+                               {"mean", info.mean},
+                               {"std", info.std},
+                               {"interpolation", info.interpolation},
+                               {"manifest", manifest}});
 }
 
 }  // namespace

@@ -1,12 +1,11 @@
 #include "fixres/engine/zoo.h"
 
+#include "fixres/models/normalisation.h"
+
 namespace fixres::engine {
 
 namespace {
 
-constexpr std::array<float, 3> kImagenetMean = {0.485f, 0.456f, 0.406f};
-constexpr std::array<float, 3> kImagenetStd = {0.229f, 0.224f, 0.225f};
-constexpr std::array<float, 3> kHalf = {0.5f, 0.5f, 0.5f};
 const char* const kBase = "https://dl.fbaipublicfiles.com/FixRes_data/FixRes_Pretrained_Models/";
 const char* const kV2 = "(*) fine-tuned with horizontal flip, shifted centre crop and colour jitter (transforms_v2)";
 const char* const kPlus = "(+) FixEfficientNet, see README_FixEfficientNet.md; FixRes released no weights file";
@@ -24,8 +23,8 @@ ZooEntry row(const std::string& model, const std::string& file, const std::strin
   e.top1 = top1;
   e.top5 = top5;
   const bool pnasnet = architecture == "PNASNet";
-  e.mean = pnasnet ? kHalf : kImagenetMean;
-  e.std = pnasnet ? kHalf : kImagenetStd;
+  e.mean = pnasnet ? models::kHalfMeanStd : models::kImagenetMean;
+  e.std = pnasnet ? models::kHalfMeanStd : models::kImagenetStd;
   e.note = note;
   return e;
 }

@@ -4,15 +4,11 @@
 
 #include "fixres/models/efficientnet_blocks.h"
 #include "fixres/models/layers.h"
+#include "fixres/models/normalisation.h"
 
 namespace fixres::models {
 
 namespace {
-
-constexpr std::array<float, 3> kImagenetMean = {0.485f, 0.456f, 0.406f};
-constexpr std::array<float, 3> kImagenetStd = {0.229f, 0.224f, 0.225f};
-constexpr std::array<float, 3> kInceptionMean = {0.5f, 0.5f, 0.5f};
-constexpr std::array<float, 3> kInceptionStd = {0.5f, 0.5f, 0.5f};
 
 // timm's _init_weight_goog.
 void init_weights_goog(torch::nn::Module& model) {
@@ -54,7 +50,7 @@ const std::vector<EfficientNetVariant>& efficientnet_variants() {
     for (const auto& b : bases) {
       const std::string name = std::string("tf_efficientnet_") + b.id;
       rows.push_back({name, b.width, b.depth, b.size, b.fix_size, kImagenetMean, kImagenetStd});
-      rows.push_back({name + "_ap", b.width, b.depth, b.size, b.fix_size, kInceptionMean, kInceptionStd});
+      rows.push_back({name + "_ap", b.width, b.depth, b.size, b.fix_size, kHalfMeanStd, kHalfMeanStd});
       if (std::string(b.id) != "b8") {
         rows.push_back({name + "_ns", b.width, b.depth, b.size, b.fix_size_ns, kImagenetMean, kImagenetStd});
       }

@@ -1,5 +1,6 @@
 #include "fixres/models/manifest.h"
 
+#include "fixres/io/raw_tensor.h"
 #include "fixres/models/registry.h"
 
 namespace fixres::models {
@@ -28,7 +29,7 @@ std::string dtype_string(const torch::Tensor& t) {
 void collect(const torch::nn::Module& module, const std::string& prefix, std::vector<ManifestEntry>& out) {
   auto add = [&](const std::string& name, const torch::Tensor& tensor, bool buffer) {
     if (!tensor.defined()) return;  // e.g. the bias of a bias-free conv
-    out.push_back({prefix + name, shape_string(tensor.sizes()), dtype_string(tensor), buffer});
+    out.push_back({prefix + name, io::shape_string(tensor.sizes().vec()), dtype_string(tensor), buffer});
   };
   for (const auto& p : module.named_parameters(/*recurse=*/false)) add(p.key(), p.value(), false);
   for (const auto& b : module.named_buffers(/*recurse=*/false)) add(b.key(), b.value(), true);
@@ -36,12 +37,6 @@ void collect(const torch::nn::Module& module, const std::string& prefix, std::ve
 }
 
 }  // namespace
-
-std::string shape_string(c10::IntArrayRef shape) {
-  std::string text;
-  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? "x" : "") + std::to_string(shape[i]);
-  return text;
-}
 
 std::vector<ManifestEntry> state_dict_manifest(const torch::nn::Module& module) {
   std::vector<ManifestEntry> entries;

@@ -11,9 +11,6 @@
 
 namespace fixres::models {
 
-/// "3x4x5" (empty for a 0-dim tensor).
-std::string shape_string(c10::IntArrayRef shape);
-
 /// Parameters and buffers in PyTorch's state_dict order: each module's own parameters, then its
 /// own buffers, then its children recursively (keys joined with '.', no prefix).
 std::vector<ManifestEntry> state_dict_manifest(const torch::nn::Module& module);

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "fixres/models/efficientnet.h"
+#include "fixres/models/normalisation.h"
 #include "fixres/models/pnasnet.h"
 #include "fixres/models/resnet.h"
 
@@ -12,9 +13,6 @@ namespace fixres::models {
 
 namespace {
 
-constexpr std::array<float, 3> kImagenetMean = {0.485f, 0.456f, 0.406f};
-constexpr std::array<float, 3> kImagenetStd = {0.229f, 0.224f, 0.225f};
-constexpr std::array<float, 3> kHalf = {0.5f, 0.5f, 0.5f};
 
 // imnet_finetune/train.py: only `fc` trains; layer4[2].bn3 adapts its statistics.
 const FinetunePolicy kResNetPolicy{{"fc"}, {"layer4.2.bn3"}};
@@ -26,7 +24,7 @@ const FinetunePolicy kEfficientNetPolicy{{"classifier"}, {"conv_head", "bn2", "c
 
 ArchitectureSpec resnet_row(const std::string& name, const std::string& description,
                             std::vector<std::int64_t> layers, std::int64_t groups, std::int64_t width_per_group,
-                            int test_size, std::int64_t base_planes = 64) {
+                            int test_size, std::int64_t base_planes = 64, bool stem_pool = true) {
   ArchitectureSpec spec;
   spec.name = name;
   spec.family = "resnet";
@@ -40,11 +38,12 @@ ArchitectureSpec resnet_row(const std::string& name, const std::string& descript
   spec.finetune = kResNetPolicy;
   // The last block's bn3 adapts (layer4.2.bn3 for the [.,.,.,3] ResNets).
   spec.finetune.train_mode = {"layer4." + std::to_string(layers[3] - 1) + ".bn3"};
-  spec.build = [layers, groups, width_per_group, base_planes](const ModelOptions& o) -> std::shared_ptr<Classifier> {
+  spec.build = [layers, groups, width_per_group, base_planes, stem_pool](const ModelOptions& o) -> std::shared_ptr<Classifier> {
     return std::make_shared<ResNetImpl>(ResNetOptions(layers)
                                             .groups(groups)
                                             .width_per_group(width_per_group)
                                             .base_planes(base_planes)
+                                            .stem_pool(stem_pool)
                                             .num_classes(o.num_classes)
                                             .initialize(o.initialize));
   };
@@ -58,8 +57,8 @@ ArchitectureSpec pnasnet_row() {
   spec.description = "PNASNet-5-Large (FixRes pnasnet.py / Cadene pnasnet5large)";
   spec.train_size = 331;
   spec.test_size = 480;
-  spec.mean = kHalf;
-  spec.std = kHalf;
+  spec.mean = kHalfMeanStd;
+  spec.std = kHalfMeanStd;
   spec.interpolation = "bilinear";
   spec.embedding_dim = 4320;
   spec.finetune = kPNASNetPolicy;
