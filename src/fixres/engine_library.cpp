@@ -22,6 +22,8 @@ fixres::engine::EngineApi make_api() {
   api.sweep = &fixres::engine::sweep;
   api.finetune = &fixres::engine::run_finetune;
   api.train = &fixres::engine::run_train;
+  api.demo = &fixres::engine::run_demo;
+  api.demo_export = &fixres::engine::export_demo_dataset;
   api.describe_architecture = [](const std::string& architecture, const std::string& efficientnet_model) {
     return fixres::models::describe_architecture(architecture, efficientnet_model);
   };

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "fixres/engine/demo.h"
 #include "fixres/engine/evaluate.h"
 #include "fixres/engine/extract.h"
 #include "fixres/engine/finetune.h"
@@ -28,6 +29,10 @@ struct EngineApi {
   /// `fixres finetune`, `train` (engine/finetune.h, train.h).
   TrainingResult (*finetune)(const FinetuneConfig& config, const Reporter& reporter) = nullptr;
   TrainingResult (*train)(const TrainConfig& config, const Reporter& reporter) = nullptr;
+  /// `fixres demo` and `fixres demo --export DIR` (engine/demo.h).
+  DemoResult (*demo)(const DemoConfig& config, const Reporter& reporter) = nullptr;
+  DemoExportResult (*demo_export)(const std::string& dir, const std::string& data_root,
+                                  const Reporter& reporter) = nullptr;
   /// `fixres inspect --architecture X [--EfficientNet-models M] [--manifest]`: builds the network
   /// (shapes only) and returns its parameter counts, sizes, normalisation and state-dict manifest
   /// (models/architecture_info.h). Throws std::invalid_argument listing the known architectures.

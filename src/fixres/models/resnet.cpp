@@ -83,7 +83,8 @@ torch::nn::Sequential ResNetImpl::make_layer(std::int64_t planes, std::int64_t b
 }
 
 torch::Tensor ResNetImpl::forward_features(const torch::Tensor& images) {
-  auto x = maxpool_->forward(torch::relu(bn1_->forward(conv1_->forward(images))));
+  auto x = torch::relu(bn1_->forward(conv1_->forward(images)));
+  if (options.stem_pool()) x = maxpool_->forward(x);
   for (auto& layer : layers_) x = layer->forward(x);
   return avgpool_->forward(x).flatten(1);
 }

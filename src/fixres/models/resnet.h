@@ -26,6 +26,9 @@ struct ResNetOptions {
   /// Channels of the stem and planes of layer1 (doubled per stage; embedding 8·4·base_planes).
   /// torchvision: 64; smaller values give narrow ResNets (the Fashion-MNIST demo's).
   TORCH_ARG(std::int64_t, base_planes) = 64;
+  /// The stem's 3×3 max-pool (torchvision: on). Off halves the total stride (32 → 16), for
+  /// small images whose last feature maps would otherwise be 1–2 pixels wide.
+  TORCH_ARG(bool, stem_pool) = true;
   /// torchvision's zero_init_residual: bn3 of every block starts at 0.
   TORCH_ARG(bool, zero_init_residual) = false;
   /// torchvision's initialisation (false: LibTorch's default layer initialisation only).

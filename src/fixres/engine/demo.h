@@ -1,0 +1,133 @@
+#pragma once
+/// `fixres demo`: FixRes's train/test resolution discrepancy, reproduced end to end on
+/// Fashion-MNIST (Debian's dataset-fashion-mnist) in minutes on a CPU, through the real engines:
+///   1. train a narrow ResNet from scratch at a low size S_train with the 'full' train transform
+///      (RandomResizedCrop: objects look bigger than at test time) — engine/train.h;
+///   2. sweep the test size through FixRes's test transform (Resize(int(256/224·S)) + CenterCrop(S))
+///      over sizes below and above S_train — engine/sweep.h, on the test images exported as a PNG
+///      ImageFolder under DIR/data/val;
+///   3. FixRes fine-tuning (classifier + last batch-norm, the architecture's policy) at the best
+///      test size, or at every swept size — engine/finetune.h.
+/// The paper predicts the best plain test size above S_train, and fine-tuning at it to gain more.
+/// Checkpoints go to DIR/checkpoints/<job>/ (jobs named after the preset and sizes, so that an
+/// identical re-run resumes from them instead of training again). Torch-free declarations.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fixres/engine/metrics.h"
+#include "fixres/engine/reporter.h"
+#include "fixres/engine/training_config.h"
+
+namespace fixres::engine {
+
+struct DemoConfig {
+  std::string out_dir = "fixres-demo";  ///< checkpoints, exported test images (the CLI adds results)
+  std::string data_root = "/usr/share/datasets/fashion-mnist";
+  std::string preset = "default";       ///< "default" or "quick"; names the checkpoint jobs
+  std::string architecture = "resnet26_w16";
+  std::string device = "cpu";
+  int workers = 2;
+  int batch = 64;
+  std::uint64_t seed = 0;
+
+  /// Side of the black canvas every 28×28 item is pasted on (0: the items as they are) and the
+  /// random shift of each item on it (demo_data.h CanvasDataset): objects that fill part of the
+  /// frame, as in ImageNet, where FixRes's apparent-size argument applies.
+  int canvas = 0;
+  int canvas_jitter = 0;
+
+  int train_size = 32;           ///< S_train
+  std::vector<int> test_sizes;   ///< swept, in this order (S_train among them)
+  std::int64_t train_images = 0;  ///< training-split images trained on (0: all 60000)
+  std::int64_t val_images = 0;    ///< test-split images evaluated on (0: all 10000)
+  int train_epochs = 1;
+  std::int64_t train_iterations = 0;  ///< cap per epoch (0: the whole sampler)
+  double train_lr = 0.1;              ///< base LR (scaled by 8·batch/512 as the seed)
+  std::int64_t repetitions = 1;       ///< repeated augmentation (the seed: 3)
+  double len_factor = 1.0;            ///< epoch length over the training images (the seed: 2)
+
+  std::int64_t finetune_images = 0;  ///< training-split images fine-tuned on (0: all)
+  int finetune_epochs = 1;
+  double finetune_lr = 0.01;
+  bool finetune_every_size = false;  ///< false: only at the best plain test size
+};
+
+/// The preset of `fixres demo` (quick = false, ~10 min on 2 cores) or `--quick` (~2 min).
+/// Inline: the torch-free CLI fills its config from it.
+inline DemoConfig demo_preset(bool quick) {
+  DemoConfig c;
+  c.preset = quick ? "quick" : "default";
+  c.train_size = 40;
+  c.test_sizes = {32, 40, 48, 56, 64, 72, 80};
+  c.train_lr = 0.05;
+  if (quick) {
+    c.train_images = 20000;
+    c.val_images = 2000;
+    c.train_epochs = 1;
+    c.finetune_images = 5000;
+  } else {
+    c.train_epochs = 3;
+    c.finetune_images = 20000;
+    c.finetune_every_size = true;
+  }
+  return c;
+}
+
+struct DemoRow {
+  int size = 0;
+  TopkCounts plain;                     ///< the trained network at this test size (sweep)
+  std::optional<TopkCounts> finetuned;  ///< after FixRes fine-tuning at this size
+  double finetune_seconds = 0.0;        ///< the fine-tuning run (its evaluations included)
+};
+
+struct DemoResult {
+  DemoConfig config;  ///< what ran (the preset and overrides)
+  std::vector<DemoRow> rows;  ///< in config.test_sizes order
+  int best_size = 0;          ///< highest plain top-1 (the sweep's choice), where fine-tuning ran
+  std::optional<int> best_finetuned_size;  ///< highest top-1 after fine-tuning
+  /// The winning setting over all rows (plain and fine-tuned): its test size and top-1.
+  int winner_size = 0;
+  bool winner_finetuned = false;
+  double winner_top1 = 0.0;
+  /// Training pixels per image at S_train over those at the winning test size: what training at
+  /// low resolution costs relative to training at the test resolution (FLOPs of a convolutional
+  /// network scale with the pixels).
+  double train_cost_ratio = 1.0;
+
+  std::string dataset;           ///< "Fashion-MNIST (…): 60000 train / 10000 test images"
+  std::int64_t train_images = 0;
+  std::int64_t finetune_images = 0;
+  std::int64_t val_images = 0;
+  std::string val_folder;        ///< the exported test images (DIR/data/val)
+  std::string train_checkpoint;  ///< DIR/checkpoints/<job>/checkpoint.pth
+  std::vector<std::string> finetune_checkpoints;
+  TrainingResult train;
+  std::vector<TrainingResult> finetunes;  ///< one per fine-tuned size, in rows order
+  std::string normalization;
+  double train_seconds = 0.0;
+  double sweep_seconds = 0.0;
+  double finetune_seconds = 0.0;
+  double total_seconds = 0.0;
+};
+
+/// Runs the demo. Throws std::runtime_error with the apt-get command when the dataset is missing,
+/// io::IoError when out_dir is not writable (before any training), std::invalid_argument for bad
+/// settings (naming them).
+DemoResult run_demo(const DemoConfig& config, const Reporter& reporter = {});
+
+struct DemoExportResult {
+  std::string dir;
+  std::int64_t train_images = 0;
+  std::int64_t val_images = 0;
+  std::int64_t classes = 0;
+};
+
+/// `fixres demo --export DIR`: the whole dataset as DIR/train and DIR/val ImageFolders of PNG
+/// files (class folders "0_T-shirt_top" … "9_Ankle_boot", in label order), for the other commands.
+DemoExportResult export_demo_dataset(const std::string& dir, const std::string& data_root,
+                                     const Reporter& reporter = {});
+
+}  // namespace fixres::engine
