@@ -91,7 +91,8 @@ std::string render_svg(const LinePlot& plot) {
     x_min -= 1;
     x_max += 1;
   }
-  const std::vector<double> y_ticks = nice_ticks(y_min, y_max);
+  // Headroom above the data for the legend (top left) and the highlight's label.
+  const std::vector<double> y_ticks = nice_ticks(y_min, y_max + std::max(0.35 * (y_max - y_min), 0.5));
   y_min = std::min(y_min, y_ticks.front());
   y_max = std::max(y_max, y_ticks.back());
   const double y_step = y_ticks.size() > 1 ? y_ticks[1] - y_ticks[0] : 1.0;
