@@ -4,7 +4,7 @@
 # loaded into the C++ network, one real photo classified at 320; peak RSS of the whole process
 # (/usr/bin/time -v) against the Python reference doing the same (FixRes's loading snippet:
 # torch.load + load_state_dict + forward), in the same run. Target: peak <= 2x the weights.
-#   bench/resnext101_memory.sh [BUILD_DIR]   (BUILD_DIR holds libfixres_models.a, libfixres_core.a)
+#   bench/resnext101_memory.sh [BUILD_DIR]   (BUILD_DIR holds lib/libfixres.so and libfixres_core.a)
 # Needs ~4 GB disk in $TMPDIR and ~8 GB RAM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ images=tests/fixtures/models/parity/images_320.npy
 
 echo "building bench/model_memory.cpp against $BUILD ..." >&2
 g++ -std=c++17 -O2 -D_GLIBCXX_USE_CXX11_ABI=1 -Isrc -I/usr/include/torch/csrc/api/include \
-  bench/model_memory.cpp "$BUILD/libfixres_models.a" "$BUILD/libfixres_core.a" \
+  bench/model_memory.cpp -L"$BUILD/lib" -lfixres -Wl,-rpath,"$(cd "$BUILD/lib" && pwd)" "$BUILD/libfixres_core.a" \
   -ltorch -ltorch_cpu -lc10 -lpthread -o "$work/model_memory"
 
 echo "writing a 3.3 GB checkpoint ..." >&2
