@@ -1,6 +1,7 @@
 // The entry table of libfixres.so (see fixres/engine/api.h).
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "fixres/engine/api.h"
@@ -9,6 +10,11 @@
 namespace {
 
 void set_threads(int threads) {
+  // 0 = "all cores", unless a launcher shared the cores between ranks via OMP_NUM_THREADS.
+  if (threads <= 0) {
+    const char* omp = std::getenv("OMP_NUM_THREADS");
+    threads = omp ? std::atoi(omp) : 0;
+  }
   if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
   if (threads <= 0) threads = 1;
   torch::set_num_threads(threads);
