@@ -91,13 +91,14 @@ std::string render_svg(const LinePlot& plot) {
     x_min -= 1;
     x_max += 1;
   }
-  // Headroom above the data for the legend (top left) and the highlight's label.
-  const std::vector<double> y_ticks = nice_ticks(y_min, y_max + std::max(0.35 * (y_max - y_min), 0.5));
+  // Headroom above the data for the highlight's label (the legend sits below the plot area).
+  const std::vector<double> y_ticks = nice_ticks(y_min, y_max + std::max(0.15 * (y_max - y_min), 0.5));
   y_min = std::min(y_min, y_ticks.front());
   y_max = std::max(y_max, y_ticks.back());
   const double y_step = y_ticks.size() > 1 ? y_ticks[1] - y_ticks[0] : 1.0;
 
-  const double left = 72, right = 24, top = 48, bottom = 64;
+  const double legend_height = 20.0 * static_cast<double>(plot.series.size()) + 8;
+  const double left = 72, right = 24, top = 48, bottom = 64 + legend_height;
   const double w = plot.width, h = plot.height;
   const double pw = w - left - right, ph = h - top - bottom;
   const double x_pad = (x_max - x_min) * 0.04;
@@ -143,7 +144,7 @@ std::string render_svg(const LinePlot& plot) {
       << number(top + ph) << "\"/>\n"
       << "<line x1=\"" << number(left) << "\" y1=\"" << number(top) << "\" x2=\"" << number(left) << "\" y2=\""
       << number(top + ph) << "\"/>\n</g>\n";
-  svg << "<text x=\"" << number(left + pw / 2) << "\" y=\"" << number(h - 18) << "\" text-anchor=\"middle\">"
+  svg << "<text x=\"" << number(left + pw / 2) << "\" y=\"" << number(top + ph + 46) << "\" text-anchor=\"middle\">"
       << xml_escape(plot.x_label) << "</text>\n";
   svg << "<text x=\"18\" y=\"" << number(top + ph / 2) << "\" text-anchor=\"middle\" transform=\"rotate(-90 18 "
       << number(top + ph / 2) << ")\">" << xml_escape(plot.y_label) << "</text>\n";
@@ -180,13 +181,14 @@ std::string render_svg(const LinePlot& plot) {
         << "\" text-anchor=\"" << (right_side ? "end" : "start") << "\" fill=\"#d62728\">" << xml_escape(hl.label)
         << "</text>\n";
   }
-  // Legend, top-left inside the plot area.
-  double ly = top + 14;
+  // Legend below the x-axis title, outside the plot area, so it never hides a data point.
+  const double legend_top = h - legend_height - 6;
+  double ly = legend_top + 12;
   const double lx = left + 14;
   double legend_width = 0;
   for (const auto& s : plot.series) legend_width = std::max(legend_width, 7.5 * static_cast<double>(s.name.size()));
-  svg << "<rect x=\"" << number(lx - 8) << "\" y=\"" << number(top + 2) << "\" width=\"" << number(legend_width + 52)
-      << "\" height=\"" << number(20.0 * static_cast<double>(plot.series.size()) + 8)
+  svg << "<rect x=\"" << number(lx - 8) << "\" y=\"" << number(legend_top) << "\" width=\"" << number(legend_width + 52)
+      << "\" height=\"" << number(legend_height)
       << "\" fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#cccccc\"/>\n";
   for (const auto& s : plot.series) {
     const std::string dash = s.dashed ? " stroke-dasharray=\"6 4\"" : "";
