@@ -171,6 +171,9 @@ torch::Tensor Context::gather_rows(const torch::Tensor& rows,
               "dist::gather_rows: ", rows.size(0), " rows but ", indices.size(), " indices");
   TORCH_CHECK(total >= 0, "dist::gather_rows: total must be >= 0, got ", total);
   torch::NoGradGuard no_grad;
+  // Callers may sit inside an InferenceMode scope; the collectives write their outputs from
+  // c10d's own threads, which inference tensors forbid, so the buffers here are normal tensors.
+  c10::InferenceMode not_inference(false);
   const std::int64_t n = rows.size(0);
   auto local_indices = torch::tensor(indices, torch::kInt64);
 
