@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <string>
 
+#include <unistd.h>
+
 namespace fixres::testing {
 
 /// tests/fixtures/<relative>
@@ -11,9 +13,10 @@ inline std::filesystem::path fixture(const std::string& relative) {
   return std::filesystem::path(FIXRES_FIXTURES_DIR) / relative;
 }
 
-/// A fresh, empty scratch folder for one test: build/test_tmp/<name>.
+/// A fresh, empty scratch folder for one test: build/test_tmp/<name>.<pid>. The process id keeps
+/// apart the folders of tests that CTest runs as parallel processes (suite fixtures included).
 inline std::filesystem::path scratch_dir(const std::string& name) {
-  auto dir = std::filesystem::path(FIXRES_TEST_TMP) / name;
+  auto dir = std::filesystem::path(FIXRES_TEST_TMP) / (name + "." + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

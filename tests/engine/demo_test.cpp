@@ -2,7 +2,6 @@
 // sweep.svg rendered by librsvg, checkpoints), its bad-input errors, and the demo's data helpers
 // (subsets, the PNG ImageFolder export read back by ImageFolder).
 #include <gtest/gtest.h>
-#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -69,8 +68,7 @@ class DemoQuickTest : public ::testing::Test {
  protected:
   // One quick run (~2 minutes on 2 cores) shared by the tests of this fixture.
   static void SetUpTestSuite() {
-    // One folder per process: CTest runs each test of this suite as its own process, in parallel.
-    out_ = new fs::path(testing::scratch_dir("demo_quick_" + std::to_string(::getpid())));
+    out_ = new fs::path(testing::scratch_dir("demo_quick"));
     run_ = new testing::CommandResult(testing::run_fixres("demo --quick --threads 0 --out " + quoted(*out_ / "run") +
                                                           " --json " + quoted(*out_ / "copy.json")));
   }
