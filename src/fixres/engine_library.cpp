@@ -1,6 +1,8 @@
 // The entry table of libfixres.so (see fixres/engine/api.h).
 #include <torch/torch.h>
 
+#include <dlfcn.h>
+
 #include <cstdlib>
 #include <thread>
 
@@ -18,6 +20,15 @@ void set_threads(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
   if (threads <= 0) threads = 1;
   torch::set_num_threads(threads);
+  // LibTorch sets OpenMP's (and MKL's) thread count but not OpenBLAS's, which otherwise follows
+  // OMP_NUM_THREADS / OPENBLAS_NUM_THREADS or the core count, and splits its sums differently
+  // with the count: the same --threads must give the same numbers whoever started the process
+  // (`fixres launch` sets OMP_NUM_THREADS for its ranks). Found at run time: no link-time
+  // dependency on one BLAS.
+  using SetBlasThreads = void (*)(int);
+  if (auto* set_blas = reinterpret_cast<SetBlasThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+    set_blas(threads);
+  }
 }
 
 fixres::engine::EngineApi make_api() {

@@ -1,5 +1,5 @@
 // The random draws of the training transforms: distributions checked statistically, and the
-// draws reproducible from (seed, epoch, stream, position).
+// draws reproducible from (seed, epoch, global position).
 
 #include <gtest/gtest.h>
 
@@ -34,7 +34,7 @@ TEST(RandomResizedCropTest, AcceptedDrawsFollowTorchvisionDistributions) {
   const int side = 4000;
   std::vector<double> area, log_ratio, top_frac;
   for (int i = 0; i < 20000; ++i) {
-    Rng rng = Rng::for_sample(7, 0, 0, i);
+    Rng rng = Rng::for_sample(7, 0, i);
     const CropBox b = random_resized_crop_box(side, side, rng, {0.08, 0.5});
     ASSERT_GT(b.width, 0);
     ASSERT_LE(b.left + b.width, side);
@@ -70,7 +70,7 @@ TEST(ColorJitterTest, FactorsAreUniformAndOrdersEquallyLikely) {
   std::map<std::array<int, 3>, int> orders;
   const int n = 12000;
   for (int i = 0; i < n; ++i) {
-    Rng rng = Rng::for_sample(1, 2, 0, i);
+    Rng rng = Rng::for_sample(1, 2, i);
     const ColorJitterParams p = draw_color_jitter(rng, 0.3f, 0.3f, 0.3f);
     b.push_back(p.factors[0]);
     c.push_back(p.factors[1]);
@@ -95,7 +95,7 @@ TEST(ShiftedCropTest, JitterCoversZeroToMarginAndBothSigns) {
   int positive = 0;
   const int n = 6000;
   for (int i = 0; i < n; ++i) {
-    Rng rng = Rng::for_sample(9, 0, 0, i);
+    Rng rng = Rng::for_sample(9, 0, i);
     const ShiftedCrop c = draw_shifted_crop(292, 256, rng);  // margin round(36 / 2) = 18
     ++jitters[c.jitter];
     positive += c.sign > 0;
@@ -113,7 +113,7 @@ TEST(PipelineTest, DrawsDependOnlyOnTheSampleKey) {
   for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = static_cast<std::uint8_t>(i * 7 % 251);
   for (const auto kind : {PipelineKind::Full, PipelineKind::ValTrain}) {
     const Pipeline p({kind, 32, {}, -1.0f});
-    Rng a = Rng::for_sample(3, 1, 0, 17), b = Rng::for_sample(3, 1, 0, 17), c = Rng::for_sample(3, 1, 0, 18);
+    Rng a = Rng::for_sample(3, 1, 17), b = Rng::for_sample(3, 1, 17), c = Rng::for_sample(3, 1, 18);
     const Image va = p.view(img, a), vb = p.view(img, b), vc = p.view(img, c);
     EXPECT_EQ(va.pixels, vb.pixels);
     EXPECT_NE(va.pixels, vc.pixels);
@@ -132,7 +132,7 @@ TEST(PipelineTest, PartialDecodingGivesTheSameTrainingViews) {
   for (const auto kind : {PipelineKind::Full, PipelineKind::ValTrain, PipelineKind::Test}) {
     const Pipeline p({kind, 96, {}, -1.0f});
     for (int i = 0; i < 8; ++i) {
-      Rng a = Rng::for_sample(5, 0, 0, i), b = Rng::for_sample(5, 0, 0, i);
+      Rng a = Rng::for_sample(5, 0, i), b = Rng::for_sample(5, 0, i);
       const Image whole = p.view(full, a);
       const Image part = p.view([&](const RegionRequest& want) { return read_image_region(path, want); }, b);
       EXPECT_EQ(whole.pixels, part.pixels) << pipeline_kind_name(kind) << " sample " << i;

@@ -29,7 +29,14 @@ TEST(SamplerTest, DistributedSamplerMatchesPyTorch) {
       const auto expected = c.at("ranks")[static_cast<std::size_t>(rank)].get<std::vector<std::int64_t>>();
       EXPECT_EQ(s.indices(c.at("epoch").get<std::int64_t>()), expected);
       EXPECT_EQ(s.size(), static_cast<std::int64_t>(expected.size()));
-      EXPECT_EQ(s.stream(), rank);
+      // The rank's p-th sample is the one-process run's global_position(p)-th (same shuffle).
+      DistributedSampler one(n, {1, 0, c.at("shuffle").get<bool>(), c.at("seed").get<std::uint64_t>(), false});
+      const auto all = one.indices(c.at("epoch").get<std::int64_t>());
+      for (std::int64_t p = 0; p < s.size(); ++p) {
+        const std::int64_t g = s.global_position(p);
+        EXPECT_EQ(g, rank + p * world);
+        if (g < n) EXPECT_EQ(all[static_cast<std::size_t>(g)], expected[static_cast<std::size_t>(p)]);
+      }
     }
   }
 }

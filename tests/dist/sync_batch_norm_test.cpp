@@ -86,7 +86,7 @@ TEST(SyncBatchNormTest, BypassedConversionIsReported) {
         << e.what();
   }
   testing::TinyNet model;
-  model->use_sync_batchnorm(single());
+  EXPECT_EQ(use_sync_batch_norm(*model, single()), (std::vector<std::string>{"bn2", "bn"}));
   model->forward(torch::randn({2, 3, 6, 6}));
   EXPECT_NO_THROW(check_sync_batchnorm_used(*model));
 }

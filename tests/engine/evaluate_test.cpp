@@ -98,6 +98,12 @@ TEST(EvaluateTest, BadSizesDevicesAndArchitectures) {
   auto small = run_fixres("evaluate " + small_model_flags(16) + data);
   EXPECT_EQ(small.exit_code, 1) << small.output;
   EXPECT_NE(small.output.find("too small"), std::string::npos) << small.output;
+  for (const char* size : {"0", "-3", "5000"}) {
+    auto bad = run_fixres("evaluate --architecture resnet26_w16 --weight-path " + quoted(small_weights().string()) +
+                          " --input-size " + size + data);
+    EXPECT_EQ(bad.exit_code, 1) << bad.output;  // bad input, not a usage error
+    EXPECT_NE(bad.output.find("--input-size"), std::string::npos) << bad.output;
+  }
   auto device = run_fixres("evaluate " + small_model_flags() + data + " --device tpu");
   EXPECT_EQ(device.exit_code, 1) << device.output;
   EXPECT_NE(device.output.find("tpu"), std::string::npos) << device.output;

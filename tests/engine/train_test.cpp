@@ -97,7 +97,7 @@ TEST(TrainCliTest, WritesJsonLogAndResumes) {
   const std::string json = (dir / "log.json").string();
   const std::string flags = " --train-path " + fixture("images/folder").string() + " --val-path " +
                             fixture("images/folder").string() +
-                            " --input-size 32 --batch 6 --workers 2 --learning-rate 0.1 --seed 3 --save-folder " +
+                            " --input-size 32 --batch 6 --workers 2 --learning-rate 0.02 --seed 3 --save-folder " +
                             dir.string() + " --job-id cli --json " + json;
   auto out = testing::run_fixres("train --epochs 1" + flags);
   ASSERT_EQ(out.exit_code, 0) << out.output;

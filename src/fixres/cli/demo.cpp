@@ -8,6 +8,7 @@
 
 #include "fixres/cli/command.h"
 #include "fixres/cli/engine_loader.h"
+#include "fixres/cli/options.h"
 #include "fixres/cli/output.h"
 #include "fixres/engine/demo.h"
 #include "fixres/engine/svg_plot.h"
@@ -27,6 +28,16 @@ struct DemoFlags {
   std::uint64_t seed = 0;
   bool every_size = false;
   bool best_only = false;
+  // Overrides of the preset (unset: the preset's value), to explore other settings.
+  std::optional<std::string> architecture;
+  std::optional<int> train_size;
+  std::optional<std::string> test_sizes;
+  std::optional<int> epochs;
+  std::optional<double> train_lr;
+  std::optional<std::int64_t> train_images;
+  std::optional<std::int64_t> finetune_images;
+  std::optional<std::int64_t> val_images;
+  std::optional<int> canvas;
 };
 
 std::string format(const char* pattern, double value) {
@@ -50,6 +61,18 @@ const engine::DemoRow* row_at(const engine::DemoResult& r, int size) {
     if (row.size == size) return &row;
   }
   return nullptr;
+}
+
+/// A short stable tag of the settings that shape the trained network (checkpoint job names).
+std::string settings_tag(const engine::DemoConfig& c) {
+  const std::string text = c.architecture + "/" + std::to_string(c.train_size) + "/" + std::to_string(c.train_epochs) +
+                           "/" + format("%g", c.train_lr) + "/" + std::to_string(c.train_images) + "/" +
+                           std::to_string(c.canvas);
+  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ULL;
+  char tag[20];
+  std::snprintf(tag, sizeof tag, "%08llx", static_cast<unsigned long long>(h & 0xffffffffULL));
+  return tag;
 }
 
 /// The table in the spirit of the paper's Tables 1/2: one row per test size.
@@ -182,6 +205,22 @@ void run(const DemoFlags& flags) {
   config.seed = flags.seed;
   if (flags.every_size) config.finetune_every_size = true;
   if (flags.best_only) config.finetune_every_size = false;
+  const bool custom = flags.architecture || flags.train_size || flags.test_sizes || flags.epochs || flags.train_lr ||
+                      flags.train_images || flags.finetune_images || flags.val_images || flags.canvas;
+  if (flags.architecture) config.architecture = *flags.architecture;
+  if (flags.train_size) config.train_size = *flags.train_size;
+  if (flags.test_sizes) config.test_sizes = parse_sizes(*flags.test_sizes, "--test-sizes");
+  if (flags.epochs) config.train_epochs = *flags.epochs;
+  if (flags.train_lr) config.train_lr = *flags.train_lr;
+  if (flags.train_images) config.train_images = *flags.train_images;
+  if (flags.finetune_images) config.finetune_images = *flags.finetune_images;
+  if (flags.val_images) config.val_images = *flags.val_images;
+  if (flags.canvas) {
+    config.canvas = *flags.canvas;
+    config.canvas_jitter = *flags.canvas > 28 ? (*flags.canvas - 28) / 2 : 0;
+  }
+  // Checkpoint jobs are named after the preset: a changed setting must never resume another's.
+  if (custom) config.preset += "-custom-" + settings_tag(config);
   // Refuse an unwritable output folder (and --json's) before loading the engine or training.
   io::ensure_writable_directory(flags.out);
   if (!flags.json_path.empty()) {
@@ -218,6 +257,21 @@ Command add_demo(CLI::App& root) {
   app->add_flag("--finetune-best-only", flags->best_only, "Fine-tune only at the best test size (--quick does)");
   app->add_option("--data-root", flags->data_root, "Fashion-MNIST idx .gz folder (Debian: dataset-fashion-mnist)")
       ->capture_default_str();
+  app->add_option("--architecture", flags->architecture, "Override: network to train (a registry row; default resnet26_w16)");
+  app->add_option("--train-size", flags->train_size, "Override: S_train in pixels")->check(CLI::Range(8, 1024));
+  app->add_option("--test-sizes", flags->test_sizes, "Override: test sizes swept, e.g. 32,40,48 or 32:96:8");
+  app->add_option("--epochs", flags->epochs, "Override: training epochs")->check(CLI::PositiveNumber);
+  app->add_option("--train-lr", flags->train_lr, "Override: base learning rate of the training (x 8*batch/512)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--train-images", flags->train_images, "Override: training images (0: all 60000)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--finetune-images", flags->finetune_images, "Override: fine-tuning images (0: all 60000)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--val-images", flags->val_images, "Override: test images (0: all 10000)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--canvas", flags->canvas,
+                  "Override: paste each 28x28 item at a random place of a black canvas this wide (0: off)")
+      ->check(CLI::Range(0, 1024));
   app->add_option("--export", flags->export_dir,
                   "Only write Fashion-MNIST as PNG ImageFolders DIR/train and DIR/val (for the other commands)");
   return {app, [flags] { run(*flags); }};

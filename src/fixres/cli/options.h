@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
 
 namespace fixres::cli {
 
@@ -36,6 +37,12 @@ struct RuntimeFlags {
 };
 /// default_input_size <= 0: no --input-size flag (commands that take several sizes).
 void add_runtime_flags(CLI::App& app, RuntimeFlags& flags, int default_input_size);
+
+/// A list of sizes: "224,288,320", "224:448:32" (start:stop:step, stop included when on the grid)
+/// or a mix of both separated by commas. Syntax errors are UsageError naming `flag`; a step that is
+/// not positive or a range that runs backwards is std::invalid_argument. Whether each size suits
+/// the network is the engine's call.
+std::vector<int> parse_sizes(const std::string& text, const std::string& flag);
 
 /// --json FILE
 void add_json_flag(CLI::App& app, std::string& json_path);

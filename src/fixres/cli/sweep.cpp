@@ -24,50 +24,6 @@ struct SweepFlags {
   std::string plot_path;
 };
 
-int parse_int(const std::string& text, const std::string& whole) {
-  std::size_t used = 0;
-  int value = 0;
-  try {
-    value = std::stoi(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (text.empty() || used != text.size()) {
-    throw UsageError("--sizes: '" + text + "' in '" + whole + "' is not a whole number (use 224,288,320 or 224:448:32)");
-  }
-  return value;
-}
-
-/// "224,288,320", "224:448:32" (start:stop:step, stop included when on the grid) or a mix of both
-/// separated by commas. Syntax errors are UsageError; a step that is not positive or a range that
-/// runs backwards is std::invalid_argument. Whether each size suits the network is the engine's call.
-std::vector<int> parse_sizes(const std::string& text) {
-  std::vector<int> sizes;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    const std::string item = text.substr(start, comma - start);
-    const std::size_t c1 = item.find(':');
-    if (c1 == std::string::npos) {
-      sizes.push_back(parse_int(item, text));
-    } else {
-      const std::size_t c2 = item.find(':', c1 + 1);
-      if (c2 == std::string::npos || item.find(':', c2 + 1) != std::string::npos) {
-        throw UsageError("--sizes: '" + item + "' is not START:STOP:STEP");
-      }
-      const int first = parse_int(item.substr(0, c1), text);
-      const int last = parse_int(item.substr(c1 + 1, c2 - c1 - 1), text);
-      const int step = parse_int(item.substr(c2 + 1), text);
-      if (step <= 0) throw std::invalid_argument("--sizes: the step of '" + item + "' must be positive");
-      if (last < first) throw std::invalid_argument("--sizes: '" + item + "' runs backwards (STOP < START)");
-      for (long s = first; s <= last; s += step) sizes.push_back(static_cast<int>(s));
-    }
-    start = comma + 1;
-  }
-  return sizes;
-}
-
 std::string percent(const engine::TopkCounts& c, bool top5) {
   char text[32];
   std::snprintf(text, sizeof text, "%.2f", top5 ? c.top5_percent() : c.top1_percent());
@@ -114,7 +70,7 @@ void run(const SweepFlags& flags) {
   engine::SweepConfig config;
   config.model = model_config(flags.common.model, flags.common.runtime, flags.common.normalization);
   config.data = data_config(flags.common);
-  config.sizes = parse_sizes(flags.sizes);
+  config.sizes = parse_sizes(flags.sizes, "--sizes");
   config.calibrate_path = flags.calibrate_path;
   config.calibrate_images = flags.calibrate_images;
   // Output files are checked before the long run.

@@ -95,7 +95,7 @@ void Loader::process(Slot& slot, std::int64_t position) const {
   const std::int64_t index = order_[static_cast<std::size_t>(position)];
   const std::int64_t s = pipeline_.output_size();
   try {
-    Rng rng = Rng::for_sample(options_.seed, epoch_, sampler_->stream(), position);
+    Rng rng = Rng::for_sample(options_.seed, epoch_, sampler_->global_position(position));
     pipeline_.apply([&](const RegionRequest& want) { return dataset_->load_region(index, want); }, rng,
                     slot.data + row * 3 * s * s, options_.channels_last ? Layout::HWC : Layout::CHW);
     slot.ok[static_cast<std::size_t>(row)] = 1;

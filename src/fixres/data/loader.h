@@ -1,7 +1,7 @@
 #pragma once
 /// The threaded data loader: worker threads decode and transform samples into batch tensors
 /// ahead of the consumer (a bounded number of batches in flight). Every sample's augmentation
-/// comes from Rng::for_sample(seed, epoch, sampler stream, position in the epoch), so the
+/// comes from Rng::for_sample(seed, epoch, global position in the epoch), so the
 /// batches are the same whatever the number of workers. Images that cannot be decoded are
 /// skipped (the batch is shorter), counted and reported once each; `strict` makes them fatal.
 

@@ -11,11 +11,10 @@ class Rng {
  public:
   explicit Rng(std::uint64_t seed) : state_(mix(seed)) {}
 
-  /// The generator for the sample at `position` of epoch `epoch` in stream `stream` (a rank).
-  static Rng for_sample(std::uint64_t seed, std::int64_t epoch, std::int64_t stream, std::int64_t position) {
+  /// The generator for the sample at (global) `position` of epoch `epoch`.
+  static Rng for_sample(std::uint64_t seed, std::int64_t epoch, std::int64_t position) {
     std::uint64_t h = mix(seed ^ 0x6a09e667f3bcc909ULL);
     h = mix(h ^ static_cast<std::uint64_t>(epoch));
-    h = mix(h ^ static_cast<std::uint64_t>(stream));
     h = mix(h ^ static_cast<std::uint64_t>(position));
     return Rng(h);
   }

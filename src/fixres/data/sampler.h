@@ -15,8 +15,11 @@ class Sampler {
   virtual std::vector<std::int64_t> indices(std::int64_t epoch) const = 0;
   /// len(sampler): how many indices each epoch yields.
   virtual std::int64_t size() const = 0;
-  /// Mixed into each sample's random generator so ranks draw different augmentations (the rank).
-  virtual std::int64_t stream() const { return 0; }
+  /// Where this process's `position`-th index of an epoch sits in the one sequence all ranks
+  /// share (rank + position·world_size for the samplers that deal it out rank by rank). Each
+  /// sample's augmentation is drawn from this global position, so N ranks augment exactly the
+  /// samples one process would, exactly as it would (N ranks × batch B train as 1 × N·B).
+  virtual std::int64_t global_position(std::int64_t position) const { return position; }
 };
 
 /// 0, 1, …, n-1 (torch SequentialSampler).
@@ -57,7 +60,9 @@ class DistributedSampler : public Sampler {
   DistributedSampler(std::int64_t n, DistributedOptions options);
   std::vector<std::int64_t> indices(std::int64_t epoch) const override;
   std::int64_t size() const override { return num_samples_; }
-  std::int64_t stream() const override { return options_.rank; }
+  std::int64_t global_position(std::int64_t position) const override {
+    return options_.rank + position * options_.world_size;
+  }
 
  private:
   std::int64_t n_;
@@ -84,7 +89,9 @@ class RepeatedAugmentationSampler : public Sampler {
   RepeatedAugmentationSampler(std::int64_t n, RepeatedAugmentationOptions options);
   std::vector<std::int64_t> indices(std::int64_t epoch) const override;
   std::int64_t size() const override { return num_samples_; }
-  std::int64_t stream() const override { return options_.rank; }
+  std::int64_t global_position(std::int64_t position) const override {
+    return options_.rank + position * options_.world_size;
+  }
 
  private:
   std::int64_t n_;

@@ -1,5 +1,7 @@
 #include "fixres/dist/sync_batch_norm.h"
 
+#include "fixres/models/batch_norm.h"
+
 #include <ostream>
 #include <typeinfo>
 
@@ -162,14 +164,7 @@ torch::Tensor sync_batch_norm(const torch::nn::BatchNormOptions& options, bool t
               "SyncBatchNorm: expected input (N, ", options.num_features(), ", ...), got ",
               input.sizes());
   // BatchNorm's rules: momentum None = cumulative average; batches counted in training mode.
-  double factor = options.momentum().value_or(0.0);
-  if (training && options.track_running_stats() && num_batches_tracked.defined()) {
-    {
-      torch::NoGradGuard no_grad;
-      num_batches_tracked.add_(1);
-    }
-    if (!options.momentum()) factor = 1.0 / num_batches_tracked.item<double>();
-  }
+  const double factor = models::batch_norm_update_factor(options, training, num_batches_tracked);
   const bool batch_statistics = training || !options.track_running_stats();
   if (!batch_statistics || !context || !context->is_distributed()) {
     return torch::batch_norm(input, weight, bias, running_mean, running_var, batch_statistics,
@@ -225,6 +220,25 @@ std::vector<std::string> convert_sync_batchnorm(torch::nn::Module& root,
   std::vector<std::string> converted;
   convert_children(root, "", context, converted);
   return converted;
+}
+
+std::vector<std::string> use_sync_batch_norm(torch::nn::Module& root,
+                                             const std::shared_ptr<Context>& context) {
+  TORCH_CHECK(context, "use_sync_batch_norm: no dist::Context");
+  std::vector<std::string> synced;
+  for (const auto& item : root.named_modules("", /*include_self=*/true)) {
+    if (auto* bn = item.value()->as<models::BatchNorm2d>()) {
+      bn->set_delegate([context](models::BatchNorm2dImpl& layer, const torch::Tensor& input) {
+        return sync_batch_norm(layer.options, layer.is_training(), layer.weight, layer.bias,
+                               layer.running_mean, layer.running_var, layer.num_batches_tracked,
+                               input, context);
+      });
+      synced.push_back(item.key());
+    }
+  }
+  const auto converted = convert_sync_batchnorm(root, context);
+  synced.insert(synced.end(), converted.begin(), converted.end());
+  return synced;
 }
 
 void check_sync_batchnorm_used(torch::nn::Module& root) {

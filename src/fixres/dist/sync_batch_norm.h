@@ -13,13 +13,13 @@
 /// Parameters and buffers carry BatchNorm2d's names (weight, bias, running_mean, running_var,
 /// num_batches_tracked), so state dicts and checkpoints are unchanged.
 ///
+/// use_sync_batch_norm() below does both of the following for a whole model.
 /// Two ways to use it (LibTorch's forward() is not virtual, so a parent that calls
 /// `bn1_->forward(x)` on its own BatchNorm2d member can only be redirected with its cooperation):
-///  1. In place, no module swapped: the model's own batch-norm module type (same parameter and
-///     buffer names as BatchNorm2d) forwards to a delegate that the engine sets to
-///     `[bn, ctx](x) { return dist::sync_batch_norm(bn->options, bn->is_training(), bn->weight, …,
-///     x, ctx); }`. (Such a type cannot derive from torch::nn::BatchNorm2dImpl: LibTorch 1.13 does
-///     not export BatchNormImplBase::pretty_print, which a subclass's vtables need.)
+///  1. In place, no module swapped: the zoo's own layer, fixres::models::BatchNorm2d (same
+///     parameter and buffer names as BatchNorm2d), forwards to a delegate set to
+///     `[ctx](bn, x) { return dist::sync_batch_norm(bn.options, bn.is_training(), bn.weight, …,
+///     x, ctx); }`.
 ///  2. Module swap: `convert_sync_batchnorm(*model, context)` replaces every BatchNorm2d child
 ///     registered in the module tree by a SyncBatchNorm that *shares* its tensors (optimiser and
 ///     loaded weights stay valid). Parents must then call the child through the registry or
@@ -83,6 +83,12 @@ torch::Tensor sync_batch_norm(torch::nn::BatchNorm2dImpl& bn, const torch::Tenso
 /// replaced ("layer4.2.bn3"), in tree order.
 std::vector<std::string> convert_sync_batchnorm(torch::nn::Module& root,
                                                 std::shared_ptr<Context> context);
+
+/// --sync-bn on a model: every fixres::models::BatchNorm2d under `root` (the zoo's layer) gets
+/// sync_batch_norm as its forward delegate, in place; any plain torch::nn::BatchNorm2d is swapped
+/// by convert_sync_batchnorm. Returns the dotted names of all the layers now synchronised.
+std::vector<std::string> use_sync_batch_norm(torch::nn::Module& root,
+                                             const std::shared_ptr<Context>& context);
 
 /// Throws (naming the modules) if a SyncBatchNorm under `root` that is in training mode has not
 /// run a training forward: its parent still calls the BatchNorm2d it replaced.

@@ -25,21 +25,21 @@ class FixedSampler : public data::Sampler {
 
 }  // namespace
 
-std::vector<std::pair<std::string, torch::nn::BatchNorm2d>> adapted_batchnorms(torch::nn::Module& model,
+std::vector<std::pair<std::string, models::BatchNorm2d>> adapted_batchnorms(torch::nn::Module& model,
                                                                               const models::FinetunePolicy& policy) {
-  std::vector<std::pair<std::string, torch::nn::BatchNorm2d>> layers;
+  std::vector<std::pair<std::string, models::BatchNorm2d>> layers;
   std::set<const torch::nn::Module*> seen;
   for (const auto& path : policy.train_mode) {
     auto root = models::find_module(model, path);
     for (const auto& item : root->named_modules(path)) {
-      auto bn = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(item.value());
-      if (bn && seen.insert(bn.get()).second) layers.emplace_back(item.key(), torch::nn::BatchNorm2d(bn));
+      auto bn = std::dynamic_pointer_cast<models::BatchNorm2dImpl>(item.value());
+      if (bn && seen.insert(bn.get()).second) layers.emplace_back(item.key(), models::BatchNorm2d(bn));
     }
   }
   return layers;
 }
 
-BatchNormSnapshot::BatchNormSnapshot(const std::vector<std::pair<std::string, torch::nn::BatchNorm2d>>& layers) {
+BatchNormSnapshot::BatchNormSnapshot(const std::vector<std::pair<std::string, models::BatchNorm2d>>& layers) {
   torch::NoGradGuard no_grad;
   for (const auto& [name, layer] : layers) {
     (void)name;
@@ -51,7 +51,7 @@ BatchNormSnapshot::BatchNormSnapshot(const std::vector<std::pair<std::string, to
 void BatchNormSnapshot::restore() const {
   torch::NoGradGuard no_grad;
   for (const auto& s : saved_) {
-    torch::nn::BatchNorm2d layer = s.layer;  // the holder's copy gives non-const access
+    models::BatchNorm2d layer = s.layer;  // the holder's copy gives non-const access
     layer->running_mean.copy_(s.running_mean);
     layer->running_var.copy_(s.running_var);
     layer->num_batches_tracked.copy_(s.num_batches_tracked);

@@ -23,25 +23,26 @@
 #include "fixres/data/dataset.h"
 #include "fixres/engine/model_setup.h"
 #include "fixres/engine/reporter.h"
+#include "fixres/models/batch_norm.h"
 
 namespace fixres::engine {
 
 /// The batch-norm layers FixRes adapts in `model` per `policy` (dotted names, module order);
 /// each train_mode module itself or any BatchNorm2d below it.
-std::vector<std::pair<std::string, torch::nn::BatchNorm2d>> adapted_batchnorms(torch::nn::Module& model,
+std::vector<std::pair<std::string, models::BatchNorm2d>> adapted_batchnorms(torch::nn::Module& model,
                                                                               const models::FinetunePolicy& policy);
 
 /// A copy of the running statistics (and momentum) of some batch-norm layers, to undo a
 /// recalibration.
 class BatchNormSnapshot {
  public:
-  explicit BatchNormSnapshot(const std::vector<std::pair<std::string, torch::nn::BatchNorm2d>>& layers);
+  explicit BatchNormSnapshot(const std::vector<std::pair<std::string, models::BatchNorm2d>>& layers);
   /// Puts the saved statistics and momentum back.
   void restore() const;
 
  private:
   struct Saved {
-    torch::nn::BatchNorm2d layer;
+    models::BatchNorm2d layer;
     torch::Tensor running_mean, running_var, num_batches_tracked;
     c10::optional<double> momentum;
   };

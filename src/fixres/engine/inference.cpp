@@ -83,12 +83,18 @@ struct Collector {
 
 void check_input_size(int size, const models::ArchitectureSpec& spec) {
   if (size <= 0) {
-    throw std::invalid_argument("test size must be positive, got " + std::to_string(size));
+    throw std::invalid_argument("--input-size: the image size must be positive, got " + std::to_string(size));
+  }
+  constexpr int kLargest = 4096;
+  if (size > kLargest) {
+    throw std::invalid_argument("--input-size: " + std::to_string(size) + " pixels is larger than the supported " +
+                                std::to_string(kLargest));
   }
   const int minimum = minimum_input_size(spec);
   if (size < minimum) {
     throw std::invalid_argument("test size " + std::to_string(size) + " is too small for " + spec.name +
-                                " (it reduces images 32 times before pooling; minimum " + std::to_string(minimum) + ")");
+                                " (it reduces images " + std::to_string(spec.total_stride) +
+                                " times before pooling; minimum " + std::to_string(minimum) + ")");
   }
 }
 

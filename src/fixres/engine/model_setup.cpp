@@ -94,9 +94,9 @@ data::Normalization choose_normalization(const ModelConfig& config, const models
   return norm;
 }
 
-int minimum_input_size(const models::ArchitectureSpec& /*spec*/) {
-  // Every network of the zoo reduces by 32 before its global pooling.
-  return 32;
+int minimum_input_size(const models::ArchitectureSpec& spec) {
+  // One position of the last feature map before the global pooling.
+  return spec.total_stride;
 }
 
 ModelSetup setup_model(const ModelConfig& config, const Reporter& reporter) {

@@ -196,7 +196,7 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   result.start_epoch = start_epoch;
 
   // Distributed: --sync-bn modules, rank 0's weights everywhere, gradient averaging.
-  if (options.dist.sync_bn && ctx.is_distributed()) dist::convert_sync_batchnorm(model, context);
+  if (options.dist.sync_bn && ctx.is_distributed()) dist::use_sync_batch_norm(model, context);
   ctx.broadcast_module(model);
   dist::GradientReducer reducer(context, params.trainable);
 

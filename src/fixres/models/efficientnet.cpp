@@ -19,7 +19,7 @@ void init_weights_goog(torch::nn::Module& model) {
       const double fan_out = static_cast<double>(k[0] * k[1] * conv->options.out_channels() / conv->options.groups());
       conv->weight.normal_(0.0, std::sqrt(2.0 / fan_out));
       if (conv->bias.defined()) conv->bias.zero_();
-    } else if (auto* bn = module->as<torch::nn::BatchNorm2dImpl>()) {
+    } else if (auto* bn = module->as<BatchNorm2dImpl>()) {
       bn->weight.fill_(1.0);
       bn->bias.zero_();
     } else if (auto* linear = module->as<torch::nn::LinearImpl>()) {

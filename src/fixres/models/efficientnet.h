@@ -60,7 +60,7 @@ class EfficientNetImpl : public Classifier {
 
  private:
   Conv2dSame conv_stem_{nullptr}, conv_head_{nullptr};
-  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+  BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
   torch::nn::Sequential blocks_{nullptr};
   torch::nn::AdaptiveAvgPool2d global_pool_{nullptr};
 };

@@ -43,7 +43,7 @@ class DepthwiseSeparableImpl : public torch::nn::Module {
   BlockConfig config_;
   bool has_skip_;
   Conv2dSame conv_dw_{nullptr}, conv_pw_{nullptr};
-  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+  BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
   SqueezeExcite se_{nullptr};
 };
 TORCH_MODULE(DepthwiseSeparable);
@@ -59,7 +59,7 @@ class InvertedResidualImpl : public torch::nn::Module {
   BlockConfig config_;
   bool has_skip_;
   Conv2dSame conv_pw_{nullptr}, conv_dw_{nullptr}, conv_pwl_{nullptr};
-  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr}, bn3_{nullptr};
+  BatchNorm2d bn1_{nullptr}, bn2_{nullptr}, bn3_{nullptr};
   SqueezeExcite se_{nullptr};
 };
 TORCH_MODULE(InvertedResidual);

@@ -31,8 +31,8 @@ torch::nn::Conv2dOptions conv_options(std::int64_t in_channels, std::int64_t out
       .bias(bias);
 }
 
-torch::nn::BatchNorm2d batch_norm(std::int64_t channels, double eps, double momentum) {
-  return torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(channels).eps(eps).momentum(momentum));
+BatchNorm2d batch_norm(std::int64_t channels, double eps, double momentum) {
+  return BatchNorm2d(torch::nn::BatchNormOptions(channels).eps(eps).momentum(momentum));
 }
 
 std::int64_t tf_same_padding(std::int64_t size, std::int64_t kernel, std::int64_t stride,

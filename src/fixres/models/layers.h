@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "fixres/models/batch_norm.h"
+
 namespace fixres::models {
 
 /// Activations used by the zoo (all element-wise, no parameters).
@@ -23,7 +25,7 @@ torch::nn::Conv2dOptions conv_options(std::int64_t in_channels, std::int64_t out
                                       bool bias = false);
 
 /// BatchNorm2d with the given eps and momentum (PyTorch convention: new = (1-m)·old + m·batch).
-torch::nn::BatchNorm2d batch_norm(std::int64_t channels, double eps = 1e-5, double momentum = 0.1);
+BatchNorm2d batch_norm(std::int64_t channels, double eps = 1e-5, double momentum = 0.1);
 
 /// Total TensorFlow 'SAME' padding along one dimension of length `size` (timm's
 /// get_same_padding): max((ceil(size/stride) - 1)·stride + (kernel-1)·dilation + 1 - size, 0).

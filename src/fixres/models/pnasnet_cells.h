@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "fixres/models/batch_norm.h"
+
 namespace fixres::models::pnasnet {
 
 /// Python's MaxPool(kernel, stride, padding=1, zero_pad): children zero_pad (if any), pool.
@@ -50,7 +52,7 @@ class BranchSeparablesImpl : public torch::nn::Module {
  private:
   torch::nn::ZeroPad2d zero_pad_{nullptr};
   SeparableConv2d separable_1_{nullptr}, separable_2_{nullptr};
-  torch::nn::BatchNorm2d bn_sep_1_{nullptr}, bn_sep_2_{nullptr};
+  BatchNorm2d bn_sep_1_{nullptr}, bn_sep_2_{nullptr};
 };
 TORCH_MODULE(BranchSeparables);
 
@@ -63,7 +65,7 @@ class ReluConvBnImpl : public torch::nn::Module {
 
  private:
   torch::nn::Conv2d conv_{nullptr};
-  torch::nn::BatchNorm2d bn_{nullptr};
+  BatchNorm2d bn_{nullptr};
 };
 TORCH_MODULE(ReluConvBn);
 
@@ -78,7 +80,7 @@ class FactorizedReductionImpl : public torch::nn::Module {
   torch::nn::AvgPool2d avgpool_1_{nullptr}, avgpool_2_{nullptr};
   torch::nn::ZeroPad2d pad_{nullptr};
   torch::nn::Conv2d conv_1_{nullptr}, conv_2_{nullptr};
-  torch::nn::BatchNorm2d final_path_bn_{nullptr};
+  BatchNorm2d final_path_bn_{nullptr};
 };
 TORCH_MODULE(FactorizedReduction);
 

@@ -35,6 +35,7 @@ ArchitectureSpec resnet_row(const std::string& name, const std::string& descript
   spec.std = kImagenetStd;
   spec.interpolation = "bilinear";
   spec.embedding_dim = 8 * base_planes * BottleneckImpl::kExpansion;
+  spec.total_stride = stem_pool ? 32 : 16;
   spec.finetune = kResNetPolicy;
   // The last block's bn3 adapts (layer4.2.bn3 for the [.,.,.,3] ResNets).
   spec.finetune.train_mode = {"layer4." + std::to_string(layers[3] - 1) + ".bn3"};
@@ -134,6 +135,10 @@ const std::vector<ArchitectureSpec>& architecture_specs() {
     // The `fixres demo` network: a narrow ResNet-26 that trains on 2 CPU cores in minutes.
     rows.push_back(resnet_row("resnet26_w16", "narrow ResNet-26 (Bottleneck [2,2,2,2], 16 base planes; fixres demo)",
                               {2, 2, 2, 2}, 1, 64, 224, 16));
+    // The same without the stem's max-pool: total stride 16, so small inputs keep usable maps.
+    rows.push_back(resnet_row("resnet26_w16_s16",
+                              "narrow ResNet-26 without the stem max-pool (total stride 16; fixres demo)",
+                              {2, 2, 2, 2}, 1, 64, 224, 16, false));
     return rows;
   }();
   return specs;

@@ -41,6 +41,7 @@ struct ArchitectureSpec {
   std::array<float, 3> std{};
   std::string interpolation;  ///< resize filter of the reference pipeline: "bilinear" or "bicubic"
   std::int64_t embedding_dim = 0;
+  int total_stride = 32;      ///< input pixels per final feature-map position (smallest input)
   FinetunePolicy finetune;    ///< FixRes fine-tuning: trainable and train-mode modules
   std::function<std::shared_ptr<Classifier>(const ModelOptions&)> build;
 };

@@ -57,7 +57,7 @@ ResNetImpl::ResNetImpl(const ResNetOptions& options_) : options(options_) {
   for (auto& module : modules(/*include_self=*/false)) {
     if (auto* conv = module->as<torch::nn::Conv2d>()) {
       torch::nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
-    } else if (auto* bn = module->as<torch::nn::BatchNorm2d>()) {
+    } else if (auto* bn = module->as<BatchNorm2d>()) {
       torch::nn::init::ones_(bn->weight);
       torch::nn::init::zeros_(bn->bias);
     }
@@ -65,7 +65,7 @@ ResNetImpl::ResNetImpl(const ResNetOptions& options_) : options(options_) {
   if (options.zero_init_residual()) {
     for (auto& layer : layers_) {
       for (auto& block : layer->children()) {
-        torch::nn::init::zeros_(block->named_children()["bn3"]->as<torch::nn::BatchNorm2d>()->weight);
+        torch::nn::init::zeros_(block->named_children()["bn3"]->as<BatchNorm2d>()->weight);
       }
     }
   }

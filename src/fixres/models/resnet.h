@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "fixres/models/batch_norm.h"
 #include "fixres/models/classifier.h"
 
 namespace fixres::models {
@@ -46,7 +47,7 @@ class BottleneckImpl : public torch::nn::Module {
 
  private:
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr};
-  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr}, bn3_{nullptr};
+  BatchNorm2d bn1_{nullptr}, bn2_{nullptr}, bn3_{nullptr};
   torch::nn::Sequential downsample_{nullptr};
 };
 TORCH_MODULE(Bottleneck);
@@ -66,7 +67,7 @@ class ResNetImpl : public Classifier {
 
   std::int64_t inplanes_ = 64;
   torch::nn::Conv2d conv1_{nullptr};
-  torch::nn::BatchNorm2d bn1_{nullptr};
+  BatchNorm2d bn1_{nullptr};
   torch::nn::MaxPool2d maxpool_{nullptr};
   std::vector<torch::nn::Sequential> layers_;
   torch::nn::AdaptiveAvgPool2d avgpool_{nullptr};

@@ -1,7 +1,8 @@
 // One rank of the dist tests (started by tests/dist/multiprocess_test.cpp or by `fixres launch`).
 // Reads its rank from the environment like every fixres command, runs one scenario and exits
 // 0 on success, 1 on an error (message on stderr), 3 when replicas disagree.
-//   dist_worker train --per-rank B [--sync-bn] --out PREFIX   final weights to PREFIX.rank<r>
+//   dist_worker train --per-rank B [--sync-bn] [--architecture A] [--double] --out PREFIX
+//                                  final weights to PREFIX.rank<r> (A: a zoo row; float64 weights)
 //   dist_worker gather --total N --out FILE                    rows in dataset order (rank 0)
 //   dist_worker loop [--steps N] [--fail-rank R --fail-step S] all-reduces every 50 ms
 //   dist_worker connect                                        rendezvous + barrier only
@@ -24,6 +25,8 @@ struct Args {
   std::int64_t per_rank = 4;
   std::int64_t total = 11;
   bool sync_bn = false;
+  std::string architecture;
+  bool double_precision = false;
   std::string out;
   int steps = 200;
   int fail_rank = -1;
@@ -47,6 +50,10 @@ Args parse(int argc, char** argv) {
       args.total = std::stoll(value());
     else if (flag == "--sync-bn")
       args.sync_bn = true;
+    else if (flag == "--double")
+      args.double_precision = true;
+    else if (flag == "--architecture")
+      args.architecture = value();
     else if (flag == "--out")
       args.out = value();
     else if (flag == "--steps")
@@ -67,12 +74,12 @@ Args parse(int argc, char** argv) {
 
 int train(const Args& args, const std::shared_ptr<fixres::dist::Context>& context) {
   bool identical = true;
-  auto check_replicas = [&](fixres::testing::TinyNet& model) {
+  auto check_replicas = [&](torch::nn::Module& model) {
     if (args.sync_bn) return;
     // Bit-identical replicas: every rank compares its parameters with rank 0's. (Buffers differ
     // until the next forward broadcasts rank 0's, as under DDP.)
     std::vector<torch::Tensor> mine, theirs;
-    for (const auto& p : model->parameters()) {
+    for (const auto& p : model.parameters()) {
       mine.push_back(p.detach().clone());
       theirs.push_back(p.detach().clone());
     }
@@ -81,7 +88,8 @@ int train(const Args& args, const std::shared_ptr<fixres::dist::Context>& contex
       identical = identical && torch::equal(mine[i], theirs[i]);
   };
   auto model =
-      fixres::testing::train_scenario(context, args.per_rank, args.sync_bn, check_replicas);
+      fixres::testing::train_scenario(context, args.per_rank, args.sync_bn, check_replicas, args.architecture,
+                                      args.double_precision ? torch::kFloat64 : torch::kFloat32);
   if (!args.sync_bn) context->broadcast_buffers(*model);  // what the next forward would do
   torch::save(fixres::testing::model_state(*model),
               args.out + ".rank" + std::to_string(context->rank()));
