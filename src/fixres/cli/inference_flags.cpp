@@ -10,7 +10,9 @@ void add_normalization_flags(CLI::App& app, NormalizationFlags& flags) {
       ->expected(3);
   app.add_option("--std", flags.std, "Normalisation std R G B (default: what the weights were trained with)")
       ->expected(3);
-  app.add_flag("--channels-last", flags.channels_last, "Run the network in channels-last memory format");
+  app.add_flag("--channels-last,!--contiguous", flags.channels_last,
+               "Memory format of the network's activations: channels-last (default; oneDNN's fast path, ~30% "
+               "faster on CPU) or --contiguous (NCHW, as the Python seed)");
 }
 
 void add_inference_flags(CLI::App& app, InferenceFlags& flags, int default_input_size) {

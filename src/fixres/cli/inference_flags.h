@@ -16,11 +16,11 @@
 
 namespace fixres::cli {
 
-/// --mean R G B --std R G B (override the weights' normalisation), --channels-last
+/// --mean R G B --std R G B (override the weights' normalisation), --channels-last/--contiguous
 struct NormalizationFlags {
   std::vector<float> mean;
   std::vector<float> std;
-  bool channels_last = false;
+  bool channels_last = true;  ///< --channels-last (default) / --contiguous
 };
 void add_normalization_flags(CLI::App& app, NormalizationFlags& flags);
 
