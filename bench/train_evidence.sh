@@ -6,17 +6,19 @@
 #   2. evaluate the result at TEST_SIZE > TRAIN_SIZE without fine-tuning (evaluate.json);
 #   3. FixRes fine-tuning at TEST_SIZE (fc + layer4.2.bn3, test transform) and its accuracy
 #      before/after (finetune.json) — the FixRes effect is after > before.
-#   bench/train_evidence.sh [path/to/fixres] [OUT=/tmp/fixres_evidence] [PER_CLASS=150] [EPOCHS=6]
-#                           [TRAIN_SIZE=32] [TEST_SIZE=48] [THREADS=2]
+#   bench/train_evidence.sh [path/to/fixres] [OUT=/tmp/fixres_evidence] [PER_CLASS=500] [EPOCHS=4]
+#                           [TRAIN_SIZE=32] [TEST_SIZE=48] [THREADS=2] [ARCH=resnet26_w16_s16] [LR=0.05]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FIXRES=${1:-build/bin/fixres}
 OUT=${2:-/tmp/fixres_evidence}
-PER_CLASS=${3:-150}
-EPOCHS=${4:-6}
+PER_CLASS=${3:-500}
+EPOCHS=${4:-4}
 TRAIN_SIZE=${5:-32}
 TEST_SIZE=${6:-48}
 THREADS=${7:-2}
+ARCH=${8:-resnet26_w16_s16}
+LR=${9:-0.05}
 PY=/usr/bin/python3
 mkdir -p "$OUT"
 
@@ -42,16 +44,16 @@ for split, prefix, count in (("train", "train", per_class), ("val", "t10k", max(
             Image.fromarray(images[i]).save(f"{d}/{k:05d}.png")
 PY
 
-common=(--architecture ResNet50 --imnet-path "$OUT/fmnist" --threads "$THREADS" --workers 2 --batch 32 --seed 0)
-"$FIXRES" train "${common[@]}" --input-size "$TRAIN_SIZE" --epochs "$EPOCHS" --learning-rate 0.1 \
+common=(--architecture "$ARCH" --imnet-path "$OUT/fmnist" --threads "$THREADS" --workers 2 --batch 32 --seed 0)
+"$FIXRES" train "${common[@]}" --input-size "$TRAIN_SIZE" --epochs "$EPOCHS" --learning-rate "$LR" \
   --save-folder "$OUT/runs" --job-id scratch --json "$OUT/train.json"
 weights="$OUT/runs/scratch/checkpoint.pth"
-"$FIXRES" evaluate --architecture ResNet50 --weight-path "$weights" --dataset-path "$OUT/fmnist/val" \
+"$FIXRES" evaluate --architecture "$ARCH" --weight-path "$weights" --dataset-path "$OUT/fmnist/val" \
   --input-size "$TRAIN_SIZE" --threads "$THREADS" --json "$OUT/evaluate_train_size.json"
-"$FIXRES" evaluate --architecture ResNet50 --weight-path "$weights" --dataset-path "$OUT/fmnist/val" \
+"$FIXRES" evaluate --architecture "$ARCH" --weight-path "$weights" --dataset-path "$OUT/fmnist/val" \
   --input-size "$TEST_SIZE" --threads "$THREADS" --json "$OUT/evaluate_test_size.json"
 "$FIXRES" finetune "${common[@]}" --weight-path "$weights" --input-size "$TEST_SIZE" --epochs 2 \
-  --learning-rate 0.1 --save-folder "$OUT/runs" --job-id finetune --json "$OUT/finetune.json"
+  --learning-rate "$LR" --save-folder "$OUT/runs" --job-id finetune --json "$OUT/finetune.json"
 
 $PY - "$OUT" <<'PY'
 import json, sys
