@@ -68,8 +68,9 @@ inline fs::path reference_checkpoint(const std::string& row) {
   std::lock_guard<std::mutex> lock(mutex);
   auto it = made.find(row);
   if (it != made.end()) return it->second;
-  const fs::path dir = fs::path(FIXRES_TEST_TMP) / "inference_checkpoints";
-  fs::create_directories(dir);
+  // One folder per test process: CTest runs tests as parallel processes, and a checkpoint that
+  // another process rewrites while this one has it mapped ends in SIGBUS.
+  static const fs::path dir = scratch_dir("inference_checkpoints");
   const fs::path path = dir / (row + ".pth");
   const std::string command = python() + " " + FIXRES_SOURCE_DIR + "/tools/fixtures/inference.py checkpoint " + row +
                               " " + path.string();
@@ -82,27 +83,26 @@ inline fs::path reference_checkpoint(const std::string& row) {
 /// The folder a case ran on: the fixture ImageFolder, or a copy of its subset (cases.json).
 inline fs::path case_folder(const nlohmann::json& c) {
   if (c["images"] == "all") return fixture("images/folder");
-  const fs::path root = fs::path(FIXRES_TEST_TMP) / "inference_subset";
-  if (!fs::exists(root)) {
-    const fs::path staging = fs::path(FIXRES_TEST_TMP) / "inference_subset.tmp";
-    fs::remove_all(staging);
+  // Copied once per test process (parallel CTest processes never share a half-written folder).
+  static const fs::path root = [] {
+    const fs::path dir = scratch_dir("inference_subset");
     for (const auto& rel : inference_cases()["subset"]) {
-      const fs::path target = staging / rel.get<std::string>();
+      const fs::path target = dir / rel.get<std::string>();
       fs::create_directories(target.parent_path());
       fs::copy_file(fixture("images/folder") / rel.get<std::string>(), target);
     }
-    fs::rename(staging, root);
-  }
+    return dir;
+  }();
   return root;
 }
 
 /// Small real weights for fast command-line tests: the demo's narrow ResNet-26 (`resnet26_w16`),
-/// PyTorch-initialised from a fixed seed, as safetensors; written once per test program.
+/// PyTorch-initialised from a fixed seed, as safetensors; written once per test process.
 inline fs::path small_weights() {
   static std::once_flag once;
-  static fs::path path = fs::path(FIXRES_TEST_TMP) / "inference_small" / "resnet26_w16.safetensors";
+  static fs::path path;
   std::call_once(once, [] {
-    fs::create_directories(path.parent_path());
+    path = scratch_dir("inference_small") / "resnet26_w16.safetensors";  // per test process
     torch::manual_seed(0);
     auto model = models::create_model("resnet26_w16");
     io::write_safetensors(path.string(), models::module_state_dict(*model));

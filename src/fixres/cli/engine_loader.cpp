@@ -23,6 +23,12 @@ std::string library_path() {
 
 const engine::EngineApi* load() {
   const std::string path = library_path();
+  // OpenMP threads that spin at each barrier steal the cores from fixres's own loader threads
+  // and from other processes: on 2 busy cores (a compiler running beside it) ResNet-50 evaluate
+  // with 2 loader workers went from ~5 to ~8 images/s with sleeping waits; on idle cores the two
+  // are within noise (12–14.5 images/s). libgomp reads this once, when LibTorch loads it, which
+  // is this dlopen; a value the user set is kept.
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
   void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
   if (handle == nullptr) {
     const char* why = ::dlerror();
