@@ -142,17 +142,8 @@ SyncBatchNormImpl::SyncBatchNormImpl(const torch::nn::BatchNorm2dImpl& source,
 }
 
 void SyncBatchNormImpl::reset() {
-  // As torch::nn::BatchNorm2d: weight 1, bias 0, running mean 0, running var 1, count 0.
-  const std::int64_t n = options.num_features();
-  if (options.affine()) {
-    weight = register_parameter("weight", torch::ones({n}));
-    bias = register_parameter("bias", torch::zeros({n}));
-  }
-  if (options.track_running_stats()) {
-    running_mean = register_buffer("running_mean", torch::zeros({n}));
-    running_var = register_buffer("running_var", torch::ones({n}));
-    num_batches_tracked = register_buffer("num_batches_tracked", torch::tensor(0, torch::kLong));
-  }
+  models::register_fresh_batch_norm(*this, options, weight, bias, running_mean, running_var,
+                                    num_batches_tracked);
 }
 
 torch::Tensor sync_batch_norm(const torch::nn::BatchNormOptions& options, bool training,

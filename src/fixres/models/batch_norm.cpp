@@ -33,17 +33,23 @@ BatchNorm2dImpl::BatchNorm2dImpl(const torch::nn::BatchNormOptions& options_) : 
   reset();
 }
 
-void BatchNorm2dImpl::reset() {
+void register_fresh_batch_norm(torch::nn::Module& module, const torch::nn::BatchNormOptions& options,
+                               torch::Tensor& weight, torch::Tensor& bias, torch::Tensor& running_mean,
+                               torch::Tensor& running_var, torch::Tensor& num_batches_tracked) {
   const std::int64_t n = options.num_features();
   if (options.affine()) {
-    weight = register_parameter("weight", torch::ones({n}));
-    bias = register_parameter("bias", torch::zeros({n}));
+    weight = module.register_parameter("weight", torch::ones({n}));
+    bias = module.register_parameter("bias", torch::zeros({n}));
   }
   if (options.track_running_stats()) {
-    running_mean = register_buffer("running_mean", torch::zeros({n}));
-    running_var = register_buffer("running_var", torch::ones({n}));
-    num_batches_tracked = register_buffer("num_batches_tracked", torch::tensor(0, torch::kLong));
+    running_mean = module.register_buffer("running_mean", torch::zeros({n}));
+    running_var = module.register_buffer("running_var", torch::ones({n}));
+    num_batches_tracked = module.register_buffer("num_batches_tracked", torch::tensor(0, torch::kLong));
   }
+}
+
+void BatchNorm2dImpl::reset() {
+  register_fresh_batch_norm(*this, options, weight, bias, running_mean, running_var, num_batches_tracked);
 }
 
 void BatchNorm2dImpl::reset_running_stats() {

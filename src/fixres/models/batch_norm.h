@@ -28,6 +28,13 @@ torch::Tensor batch_norm_forward(const torch::nn::BatchNormOptions& options, boo
                                  const torch::Tensor& running_mean, const torch::Tensor& running_var,
                                  const torch::Tensor& num_batches_tracked, const torch::Tensor& input);
 
+/// Registers on `module` the tensors torch::nn::BatchNorm2d(options) creates, under its names and
+/// in its order (weight 1, bias 0 when affine; running_mean 0, running_var 1, num_batches_tracked 0
+/// when tracking), and points the given members at them. Shared by the batch-norm module types.
+void register_fresh_batch_norm(torch::nn::Module& module, const torch::nn::BatchNormOptions& options,
+                               torch::Tensor& weight, torch::Tensor& bias, torch::Tensor& running_mean,
+                               torch::Tensor& running_var, torch::Tensor& num_batches_tracked);
+
 class BatchNorm2dImpl : public torch::nn::Cloneable<BatchNorm2dImpl> {
  public:
   /// Replaces the layer's forward; it receives the layer itself (never a captured pointer, so a
