@@ -51,11 +51,6 @@ std::optional<double> finetuned_top1(const engine::DemoRow& row) {
   return row.finetuned->top1_percent();
 }
 
-nlohmann::json percent_or_null(const std::optional<engine::TopkCounts>& c, bool top5) {
-  if (!c) return nullptr;
-  return top5 ? c->top5_percent() : c->top1_percent();
-}
-
 const engine::DemoRow* row_at(const engine::DemoResult& r, int size) {
   for (const auto& row : r.rows) {
     if (row.size == size) return &row;

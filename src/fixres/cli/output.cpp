@@ -17,6 +17,11 @@ void print_line(const std::string& line) {
   std::fflush(stdout);
 }
 
+nlohmann::json percent_or_null(const std::optional<engine::TopkCounts>& counts, bool top5) {
+  if (!counts) return nullptr;
+  return top5 ? counts->top5_percent() : counts->top1_percent();
+}
+
 void write_json(const std::string& path, const nlohmann::json& value) {
   if (path.empty()) return;
   io::write_file_atomically(path, value.dump(2) + "\n");

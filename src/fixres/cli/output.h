@@ -4,8 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 
+#include "fixres/engine/metrics.h"
 #include "fixres/engine/reporter.h"
 
 namespace fixres::cli {
@@ -15,6 +17,9 @@ void print_line(const std::string& line);
 
 /// Writes `value` (pretty-printed) to `path` atomically; no-op when `path` is empty.
 void write_json(const std::string& path, const nlohmann::json& value);
+
+/// A JSON accuracy in percent (top-5 or top-1), or null where it was not computed.
+nlohmann::json percent_or_null(const std::optional<engine::TopkCounts>& counts, bool top5);
 
 /// A Reporter that draws a progress line (rate, ETA) on stderr when stderr is a terminal and
 /// prints messages on stderr. `quiet` silences progress (e.g. non-zero ranks).

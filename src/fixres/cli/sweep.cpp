@@ -30,11 +30,6 @@ std::string percent(const engine::TopkCounts& c, bool top5) {
   return text;
 }
 
-nlohmann::json percent_or_null(const std::optional<engine::TopkCounts>& c, bool top5) {
-  if (!c) return nullptr;
-  return top5 ? c->top5_percent() : c->top1_percent();
-}
-
 std::string svg_plot(const engine::SweepResult& result) {
   engine::LinePlot plot;
   plot.title = result.architecture + ": top-1 accuracy against test resolution";
