@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "fixres/data/fashion_mnist.h"
+#include "fixres/engine/checkpointing.h"
 #include "fixres/engine/demo_data.h"
 #include "fixres/engine/finetune.h"
 #include "fixres/engine/sweep.h"
@@ -38,6 +39,25 @@ void check_config(const DemoConfig& c) {
 /// resumes from (or reuses) it and a different preset never collides with it.
 std::string job_name(const std::string& what, const DemoConfig& c, int size) {
   return what + "-" + c.preset + "-" + std::to_string(size) + "px-seed" + std::to_string(c.seed);
+}
+
+/// What the demo's training and fine-tuning runs share: the network, device, loop settings and a
+/// checkpoint job under `checkpoints` named after `what` and the run's input size.
+void set_demo_run(const DemoConfig& c, const std::string& what, int size, const std::string& checkpoints,
+                  ModelConfig& model, TrainingOptions& training) {
+  model.architecture = c.architecture;
+  model.device = c.device;
+  training.batch = c.batch;
+  training.workers = c.workers;
+  training.input_size = size;
+  training.save_folder = checkpoints;
+  training.job_id = job_name(what, c, size);
+  training.seed = c.seed;
+}
+
+/// The last checkpoint a run writes.
+std::string last_checkpoint(const TrainingOptions& training) {
+  return CheckpointFolder(training.save_folder, training.job_id).latest();
 }
 
 /// Forwards progress and messages, prefixing messages with the demo's step.
@@ -94,23 +114,16 @@ DemoResult run_demo(const DemoConfig& config, const Reporter& reporter) {
   // 1. Training from scratch at S_train ('full' transform: RandomResizedCrop, flip, jitter).
   auto phase_start = Clock::now();
   TrainConfig train;
-  train.model.architecture = config.architecture;
-  train.model.device = config.device;
+  set_demo_run(config, "train", config.train_size, checkpoints, train.model, train.training);
   train.model.num_classes = train_split->num_classes();
   train.data.train_dataset = train_set;
   train.training.epochs = config.train_epochs;
   train.training.learning_rate = config.train_lr;
-  train.training.batch = config.batch;
-  train.training.workers = config.workers;
-  train.training.input_size = config.train_size;
-  train.training.save_folder = checkpoints;
-  train.training.job_id = job_name("train", config, config.train_size);
-  train.training.seed = config.seed;
   train.training.max_iterations = config.train_iterations;
   train.repetitions = config.repetitions;
   train.len_factor = config.len_factor;
   result.train = run_train(train, step_reporter(reporter, "train"));
-  result.train_checkpoint = path_join(path_join(checkpoints, train.training.job_id), "checkpoint.pth");
+  result.train_checkpoint = last_checkpoint(train.training);
   result.normalization = result.train.normalization_note;
   result.train_seconds = seconds_since(phase_start);
 
@@ -135,24 +148,17 @@ DemoResult run_demo(const DemoConfig& config, const Reporter& reporter) {
     if (!config.finetune_every_size && row.size != result.best_size) continue;
     const auto row_start = Clock::now();
     FinetuneConfig finetune;
-    finetune.model.architecture = config.architecture;
-    finetune.model.device = config.device;
+    set_demo_run(config, "finetune", row.size, checkpoints, finetune.model, finetune.training);
     finetune.model.weight_path = result.train_checkpoint;
     finetune.data.train_dataset = finetune_set;
     finetune.data.val_dataset = val_set;
     finetune.training.epochs = config.finetune_epochs;
     finetune.training.learning_rate = config.finetune_lr;
-    finetune.training.batch = config.batch;
-    finetune.training.workers = config.workers;
-    finetune.training.input_size = row.size;
-    finetune.training.save_folder = checkpoints;
-    finetune.training.job_id = job_name("finetune", config, row.size);
-    finetune.training.seed = config.seed;
     finetune.transforms = "v1";
     TrainingResult tuned = run_finetune(finetune, step_reporter(reporter, "finetune " + std::to_string(row.size) + "px"));
     row.finetuned = tuned.after;
     row.finetune_seconds = seconds_since(row_start);
-    result.finetune_checkpoints.push_back(path_join(path_join(checkpoints, finetune.training.job_id), "checkpoint.pth"));
+    result.finetune_checkpoints.push_back(last_checkpoint(finetune.training));
     result.finetunes.push_back(std::move(tuned));
   }
   result.finetune_seconds = seconds_since(phase_start);
