@@ -45,7 +45,9 @@ void expect_same_as_torch(const torch::nn::BatchNormOptions& options) {
     (ya * ya.detach()).sum().backward();
     (yb * yb.detach()).sum().backward();
     EXPECT_TRUE(torch::equal(xa.grad(), xb.grad()));
-    if (options.affine()) EXPECT_TRUE(torch::equal(reference->weight.grad(), ours->weight.grad()));
+    if (options.affine()) {
+      EXPECT_TRUE(torch::equal(reference->weight.grad(), ours->weight.grad()));
+    }
     if (options.track_running_stats()) {
       EXPECT_TRUE(torch::equal(reference->running_mean, ours->running_mean));
       EXPECT_TRUE(torch::equal(reference->running_var, ours->running_var));

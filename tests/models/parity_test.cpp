@@ -45,6 +45,9 @@ struct ParityCase {
   int size;
 };
 
+// Test names and ctest listings show the case by name instead of its bytes.
+void PrintTo(const ParityCase& c, std::ostream* os) { *os << c.name; }
+
 class ModelParityTest : public ::testing::TestWithParam<ParityCase> {};
 
 TEST_P(ModelParityTest, MatchesPythonReference) {

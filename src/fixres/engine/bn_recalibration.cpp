@@ -8,6 +8,7 @@
 #include "fixres/data/loader.h"
 #include "fixres/data/pipeline.h"
 #include "fixres/data/sampler.h"
+#include "fixres/models/conv_bn_folding.h"
 
 namespace fixres::engine {
 namespace {
@@ -107,6 +108,7 @@ RecalibrationResult recalibrate_batchnorm(const ModelSetup& setup, std::shared_p
   const auto start = std::chrono::steady_clock::now();
   loader.start_epoch(0);
   try {
+    models::FoldedBatchNorms folded(*setup.model);  // every pair but the recalibrated layers'
     while (auto batch = loader.next()) {
       if (batch->indices.empty()) continue;
       setup.model->forward_features(setup.prepare_input(batch->images));

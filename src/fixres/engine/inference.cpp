@@ -8,6 +8,7 @@
 #include "fixres/data/image_folder.h"
 #include "fixres/data/pipeline.h"
 #include "fixres/data/sampler.h"
+#include "fixres/models/conv_bn_folding.h"
 
 namespace fixres::engine {
 namespace {
@@ -155,6 +156,7 @@ InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const dat
 
   setup.model->eval();
   c10::InferenceMode inference_mode;
+  models::FoldedBatchNorms folded(*setup.model);
   InferenceResult result;
   result.dataset_size = n;
   const std::int64_t local_total = loader.samples_per_epoch();

@@ -15,6 +15,7 @@
 #include "fixres/engine/lr_schedule.h"
 #include "fixres/engine/optimizer.h"
 #include "fixres/io/atomic_file.h"
+#include "fixres/models/conv_bn_folding.h"
 
 namespace fixres::engine {
 namespace {
@@ -226,6 +227,11 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
 
   double run_images = 0.0, run_seconds = 0.0;
   bool sync_checked = false;
+  // The frozen part of the network (fine-tuning: all but the classifier and the layers in train
+  // mode, the same every epoch) runs with its batch-norms folded, for the whole run: no step
+  // changes what is folded, and evaluation passes fold the rest for themselves.
+  plan.set_train_mode(model);
+  models::FoldedBatchNorms folded(model);
   for (std::int64_t epoch = start_epoch; epoch < options.epochs; ++epoch) {
     torch::manual_seed(epoch_seed(options.seed, epoch));
     plan.set_train_mode(model);

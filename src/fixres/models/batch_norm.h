@@ -53,6 +53,7 @@ class BatchNorm2dImpl : public torch::nn::Cloneable<BatchNorm2dImpl> {
 
   void set_delegate(Delegate delegate) { delegate_ = std::move(delegate); }
   bool has_delegate() const { return static_cast<bool>(delegate_); }
+  const Delegate& delegate() const { return delegate_; }
 
   torch::nn::BatchNormOptions options;
   torch::Tensor weight, bias, running_mean, running_var, num_batches_tracked;

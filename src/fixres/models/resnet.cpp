@@ -26,11 +26,13 @@ BottleneckImpl::BottleneckImpl(std::int64_t inplanes, std::int64_t planes, std::
 }
 
 torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
-  auto out = torch::relu(bn1_->forward(conv1_->forward(x)));
-  out = torch::relu(bn2_->forward(conv2_->forward(out)));
+  // In-place ReLUs and sum, as torchvision's (ReLU(inplace=True)): no batch-norm's backward
+  // needs its output.
+  auto out = bn1_->forward(conv1_->forward(x)).relu_();
+  out = bn2_->forward(conv2_->forward(out)).relu_();
   out = bn3_->forward(conv3_->forward(out));
   out += downsample_ ? downsample_->forward(x) : x;
-  return torch::relu(out);
+  return out.relu_();
 }
 
 ResNetImpl::ResNetImpl(const ResNetOptions& options_) : options(options_) {
@@ -83,7 +85,7 @@ torch::nn::Sequential ResNetImpl::make_layer(std::int64_t planes, std::int64_t b
 }
 
 torch::Tensor ResNetImpl::forward_features(const torch::Tensor& images) {
-  auto x = torch::relu(bn1_->forward(conv1_->forward(images)));
+  auto x = bn1_->forward(conv1_->forward(images)).relu_();
   if (options.stem_pool()) x = maxpool_->forward(x);
   for (auto& layer : layers_) x = layer->forward(x);
   return avgpool_->forward(x).flatten(1);
