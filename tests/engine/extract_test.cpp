@@ -32,10 +32,10 @@ fs::path run_extract_case(const std::string& name, const std::string& extra = ""
   return out;
 }
 
-void expect_matches_reference(const std::string& name) {
+void expect_matches_reference(const std::string& name, const std::string& extra = "") {
   const nlohmann::json& c = inference_cases()["cases"][name];
   const std::string arch = c["name"];
-  const fs::path out = run_extract_case(name);
+  const fs::path out = run_extract_case(name, extra);
   const fs::path want = fixture("inference/" + name);
 
   auto labels = read_npy_tensor(out / "labels.npy");
@@ -60,8 +60,8 @@ void expect_matches_reference(const std::string& name) {
   EXPECT_LE(softmax_error, kTolerance);
   ::testing::Test::RecordProperty("embedding_max_relative_l2", std::to_string(embedding_error));
   ::testing::Test::RecordProperty("softmax_max_abs", std::to_string(softmax_error));
-  std::printf("[ parity   ] %s: embedding max rel. L2 %.3g, softmax max abs %.3g, %lld images\n", name.c_str(),
-              embedding_error, softmax_error, static_cast<long long>(labels.size(0)));
+  std::printf("[ parity   ] %s%s: embedding max rel. L2 %.3g, softmax max abs %.3g, %lld images\n", name.c_str(),
+              extra.c_str(), embedding_error, softmax_error, static_cast<long long>(labels.size(0)));
 
   auto json = read_json_file(out / "result.json");
   EXPECT_EQ(json["images"], labels.size(0));
@@ -70,6 +70,10 @@ void expect_matches_reference(const std::string& name) {
 }
 
 TEST(ExtractParityTest, ResNet50At224) { expect_matches_reference("resnet50_224"); }
+// PyTorch's own arithmetic: NCHW activations, batch-norms not folded.
+TEST(ExtractParityTest, ResNet50At224ContiguousUnfolded) {
+  expect_matches_reference("resnet50_224", " --contiguous --no-fold-bn");
+}
 TEST(ExtractParityTest, ResNet50At320) { expect_matches_reference("resnet50_320"); }
 TEST(ExtractParityTest, EfficientNetB0At320) { expect_matches_reference("tf_efficientnet_b0_320"); }
 TEST(ExtractParityTest, PNASNetAt331) { expect_matches_reference("pnasnet_331"); }

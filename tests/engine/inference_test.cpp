@@ -159,7 +159,9 @@ TEST(ModelSetupTest, DevicesAreChecked) {
   EXPECT_EQ(parse_device("cpu"), torch::Device(torch::kCPU));
   EXPECT_THROW(parse_device("gpu"), std::invalid_argument);
   EXPECT_THROW(parse_device("cuda:x"), std::invalid_argument);
-  if (!torch::cuda::is_available()) EXPECT_THROW(parse_device("cuda"), std::runtime_error);
+  if (!torch::cuda::is_available()) {
+    EXPECT_THROW(parse_device("cuda"), std::runtime_error);
+  }
 }
 
 }  // namespace

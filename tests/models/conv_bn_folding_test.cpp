@@ -155,6 +155,7 @@ TEST(FoldingRules, NestedScopesFoldOnce) {
   torch::Tensor x = torch::randn({2, 3, 32, 32});
   c10::InferenceMode inference;
   const torch::Tensor plain = model->forward(x);
+  EXPECT_EQ(FoldedBatchNorms(*model, /*enabled=*/false).folded(), 0u);
   FoldedBatchNorms outer(*model);
   EXPECT_EQ(outer.folded(), find_conv_bn_pairs(*model).size());
   torch::Tensor once = model->forward(x);

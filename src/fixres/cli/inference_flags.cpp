@@ -13,6 +13,10 @@ void add_normalization_flags(CLI::App& app, NormalizationFlags& flags) {
   app.add_flag("--channels-last,!--contiguous", flags.channels_last,
                "Memory format of the network's activations: channels-last (default; oneDNN's fast path, ~30% "
                "faster on CPU) or --contiguous (NCHW, as the Python seed)");
+  app.add_flag("--fold-bn,!--no-fold-bn", flags.fold_batch_norms,
+               "Run each convolution whose batch-norm is frozen with the normalisation folded into its weights "
+               "(default; one pass less over every activation map). --no-fold-bn: PyTorch's unfolded arithmetic, "
+               "and no second copy of the convolution weights in memory");
 }
 
 void add_inference_flags(CLI::App& app, InferenceFlags& flags, int default_input_size) {
@@ -33,6 +37,7 @@ engine::ModelConfig model_config(const ModelFlags& model, const RuntimeFlags& ru
   config.strict = !model.non_strict;
   config.device = runtime.device;
   config.channels_last = normalization.channels_last;
+  config.fold_batch_norms = normalization.fold_batch_norms;
   if (normalization.mean.empty() != normalization.std.empty()) {
     throw UsageError("--mean and --std go together (three values each)");
   }

@@ -1,6 +1,6 @@
 #pragma once
 /// The flags evaluate, extract and sweep share (and finetune/train may reuse): the shared groups of
-/// cli/options.h, the distributed flags, --mean/--std, --channels-last, and their translation into
+/// cli/options.h, the distributed flags, --mean/--std, --channels-last, --fold-bn, and their translation into
 /// the engine's torch-free configs (engine/model_config.h, engine/inference_config.h).
 
 #include <CLI/CLI.hpp>
@@ -16,11 +16,13 @@
 
 namespace fixres::cli {
 
-/// --mean R G B --std R G B (override the weights' normalisation), --channels-last/--contiguous
+/// --mean R G B --std R G B (override the weights' normalisation), --channels-last/--contiguous,
+/// --fold-bn/--no-fold-bn
 struct NormalizationFlags {
   std::vector<float> mean;
   std::vector<float> std;
   bool channels_last = true;  ///< --channels-last (default) / --contiguous
+  bool fold_batch_norms = true;  ///< --fold-bn (default) / --no-fold-bn
 };
 void add_normalization_flags(CLI::App& app, NormalizationFlags& flags);
 

@@ -108,7 +108,7 @@ RecalibrationResult recalibrate_batchnorm(const ModelSetup& setup, std::shared_p
   const auto start = std::chrono::steady_clock::now();
   loader.start_epoch(0);
   try {
-    models::FoldedBatchNorms folded(*setup.model);  // every pair but the recalibrated layers'
+    const models::FoldedBatchNorms folded = setup.fold_frozen_batch_norms();  // all but the recalibrated
     while (auto batch = loader.next()) {
       if (batch->indices.empty()) continue;
       setup.model->forward_features(setup.prepare_input(batch->images));

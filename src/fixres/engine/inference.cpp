@@ -156,7 +156,7 @@ InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const dat
 
   setup.model->eval();
   c10::InferenceMode inference_mode;
-  models::FoldedBatchNorms folded(*setup.model);
+  const models::FoldedBatchNorms folded = setup.fold_frozen_batch_norms();
   InferenceResult result;
   result.dataset_size = n;
   const std::int64_t local_total = loader.samples_per_epoch();

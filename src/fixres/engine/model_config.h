@@ -28,6 +28,8 @@ struct ModelConfig {
   std::string device = "cpu";
   /// Parameters (and the engines' input batches) in channels-last memory format.
   bool channels_last = false;
+  /// Frozen conv→batch-norm pairs run folded (models/conv_bn_folding.h) in the engines' loops.
+  bool fold_batch_norms = true;
   /// --mean/--std overrides of the normalisation; unset: what the weights were trained with
   /// (the architecture's row: ImageNet's, 0.5/0.5 for PNASNet and the AdvProp `_ap` EfficientNets).
   std::optional<std::array<float, 3>> mean;

@@ -141,6 +141,7 @@ ModelSetup setup_model(const ModelConfig& config, const Reporter& reporter) {
 
   setup.model->to(setup.device);
   setup.channels_last = config.channels_last;
+  setup.fold_batch_norms = config.fold_batch_norms;
   if (config.channels_last) to_channels_last(*setup.model);
   setup.model->eval();
   reporter.message("normalisation: " + setup.normalization_note);

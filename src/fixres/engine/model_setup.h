@@ -24,6 +24,7 @@
 #include "fixres/data/normalize.h"
 #include "fixres/engine/model_config.h"
 #include "fixres/engine/reporter.h"
+#include "fixres/models/conv_bn_folding.h"
 #include "fixres/models/registry.h"
 #include "fixres/models/state_dict_loading.h"
 
@@ -34,6 +35,7 @@ struct ModelSetup {
   std::shared_ptr<models::Classifier> model;       ///< on `device`, eval mode
   torch::Device device = torch::kCPU;
   bool channels_last = false;
+  bool fold_batch_norms = true;  ///< ModelConfig::fold_batch_norms
   /// Mean/std the pipelines must use.
   data::Normalization normalization;
   /// "mean 0.485,0.456,0.406 std 0.229,0.224,0.225 (ImageNet's, what ResNet50 weights were
@@ -46,6 +48,11 @@ struct ModelSetup {
 
   /// Images (NCHW float32, CPU) to the model's device and memory format.
   torch::Tensor prepare_input(const torch::Tensor& images) const;
+  /// For the scope of an engine loop: the model's frozen conv→batch-norm pairs folded, unless
+  /// fold_batch_norms is off (then it folds nothing).
+  models::FoldedBatchNorms fold_frozen_batch_norms() const {
+    return models::FoldedBatchNorms(*model, fold_batch_norms);
+  }
 };
 
 /// Parses "cpu", "cuda", "cuda:N"; throws std::invalid_argument for anything else and

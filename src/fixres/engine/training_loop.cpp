@@ -231,7 +231,7 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   // mode, the same every epoch) runs with its batch-norms folded, for the whole run: no step
   // changes what is folded, and evaluation passes fold the rest for themselves.
   plan.set_train_mode(model);
-  models::FoldedBatchNorms folded(model);
+  const models::FoldedBatchNorms folded = setup.fold_frozen_batch_norms();
   for (std::int64_t epoch = start_epoch; epoch < options.epochs; ++epoch) {
     torch::manual_seed(epoch_seed(options.seed, epoch));
     plan.set_train_mode(model);

@@ -47,7 +47,8 @@ std::vector<ConvBnPair> find_conv_bn_pairs(torch::nn::Module& model) {
   return pairs;
 }
 
-FoldedBatchNorms::FoldedBatchNorms(torch::nn::Module& model) {
+FoldedBatchNorms::FoldedBatchNorms(torch::nn::Module& model, bool enabled) {
+  if (!enabled) return;
   const auto identity = [](BatchNorm2dImpl&, const torch::Tensor& x) { return x; };
   for (const ConvBnPair& pair : find_conv_bn_pairs(model)) {
     if (already_folded(*pair.conv) || !frozen(pair)) continue;

@@ -42,7 +42,8 @@ std::vector<ConvBnPair> find_conv_bn_pairs(torch::nn::Module& model);
 /// its modes while it lives.
 class FoldedBatchNorms {
  public:
-  explicit FoldedBatchNorms(torch::nn::Module& model);
+  /// enabled = false folds nothing (a switch for the callers' option).
+  explicit FoldedBatchNorms(torch::nn::Module& model, bool enabled = true);
   ~FoldedBatchNorms();
   FoldedBatchNorms(const FoldedBatchNorms&) = delete;
   FoldedBatchNorms& operator=(const FoldedBatchNorms&) = delete;
