@@ -35,7 +35,9 @@ TEST(SamplerTest, DistributedSamplerMatchesPyTorch) {
       for (std::int64_t p = 0; p < s.size(); ++p) {
         const std::int64_t g = s.global_position(p);
         EXPECT_EQ(g, rank + p * world);
-        if (g < n) EXPECT_EQ(all[static_cast<std::size_t>(g)], expected[static_cast<std::size_t>(p)]);
+        if (g < n) {
+          EXPECT_EQ(all[static_cast<std::size_t>(g)], expected[static_cast<std::size_t>(p)]);
+        }
       }
     }
   }

@@ -15,6 +15,7 @@
 
 #include "common/paths.h"
 #include "common/run_command.h"
+#include "fixres/data/codecs.h"
 #include "fixres/data/decode.h"
 #include "fixres/data/fashion_mnist.h"
 #include "fixres/data/image_folder.h"
@@ -242,7 +243,7 @@ TEST(DemoData, PngRoundTripsGreyAndColour) {
   }
   for (std::size_t i = 0; i < colour.pixels.size(); ++i) colour.pixels[i] = static_cast<std::uint8_t>(31 * i + 5);
   for (const data::Image* image : {&grey, &colour}) {
-    const auto png = engine::encode_png(*image);
+    const auto png = data::codecs::encode_png(*image);
     const data::Image back = data::decode_image(png.data(), png.size(), "round trip");
     EXPECT_EQ(back.height, image->height);
     EXPECT_EQ(back.width, image->width);

@@ -1,10 +1,12 @@
 #pragma once
 /// The per-format decoders behind decode_image() (decode.h). Each takes a whole in-memory file,
 /// returns RGB HWC uint8 exactly as PIL 9.4's convert('RGB') would, and throws ImageError.
+/// Plus the one encoder fixres needs (PNG, for the demo's exported folders).
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "fixres/data/decode.h"
 #include "fixres/data/image.h"
@@ -21,6 +23,11 @@ DecodedRegion decode_jpeg_region(const std::uint8_t* data, std::size_t size, con
 
 /// libpng decode (see decode.h).
 Image decode_png(const std::uint8_t* data, std::size_t size, const std::string& name);
+
+/// An 8-bit PNG of `image` (the demo's exported folders): greyscale when every pixel has
+/// R = G = B (decoded back to the same RGB by PIL's convert('RGB') and by decode_png), RGB
+/// otherwise. Throws std::runtime_error on a libpng failure.
+std::vector<std::uint8_t> encode_png(const Image& image);
 
 /// Binary PPM (P6) and PGM (P5) with maxval 255.
 Image decode_netpbm(const std::uint8_t* data, std::size_t size, const std::string& name);

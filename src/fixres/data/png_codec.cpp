@@ -1,6 +1,7 @@
 // PNG decoding through libpng with the pixel values PIL 9.4's PngImagePlugin + convert('RGB')
-// produce. libpng reports errors by longjmp; as in jpeg_codec.cpp, everything that lives across
-// the setjmp belongs to the caller's frame.
+// produce, and the 8-bit encoder of the demo's exported folders. libpng reports errors by
+// longjmp; as in jpeg_codec.cpp, everything that lives across the setjmp belongs to the caller's
+// frame.
 
 #include <png.h>
 
@@ -8,6 +9,7 @@
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "fixres/data/codecs.h"
@@ -15,20 +17,26 @@
 namespace fixres::data::codecs {
 namespace {
 
+/// Where the error callback leaves libpng's message; the first member of both states (libpng's
+/// error pointer is the state itself).
+struct PngErrorSink {
+  char message[256] = {0};
+};
+
 struct PngState {
+  PngErrorSink sink;
   png_structp png = nullptr;
   png_infop info = nullptr;
   const std::uint8_t* data = nullptr;
   std::size_t size = 0;
   std::size_t pos = 0;
-  char message[256] = {0};
   std::vector<png_bytep> rows;
   std::vector<std::uint8_t> wide;  // 16-bit greyscale samples before clipping
 };
 
 extern "C" void fixres_png_error(png_structp png, png_const_charp msg) {
-  auto* st = static_cast<PngState*>(png_get_error_ptr(png));
-  std::snprintf(st->message, sizeof(st->message), "%s", msg);
+  auto* sink = static_cast<PngErrorSink*>(png_get_error_ptr(png));
+  std::snprintf(sink->message, sizeof(sink->message), "%s", msg);
   png_longjmp(png, 1);
 }
 
@@ -65,7 +73,7 @@ bool run_decode(PngState* st, Image* out) {
   const std::size_t rowbytes = png_get_rowbytes(st->png, st->info);
   if (grey16 ? (channels != 1 || rowbytes != 2 * std::size_t{w})
              : (channels != 3 || rowbytes != 3 * std::size_t{w})) {
-    std::snprintf(st->message, sizeof(st->message),
+    std::snprintf(st->sink.message, sizeof(st->sink.message),
                   "unexpected layout after conversion (color type %d, depth %d)", type, depth);
     return false;
   }
@@ -95,7 +103,7 @@ Image decode_png(const std::uint8_t* data, std::size_t size, const std::string& 
   PngState st;
   st.data = data;
   st.size = size;
-  st.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &st, fixres_png_error, fixres_png_warning);
+  st.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &st.sink, fixres_png_error, fixres_png_warning);
   if (st.png) st.info = png_create_info_struct(st.png);
   if (!st.png || !st.info) {
     png_destroy_read_struct(&st.png, nullptr, nullptr);
@@ -104,8 +112,71 @@ Image decode_png(const std::uint8_t* data, std::size_t size, const std::string& 
   Image image;
   const bool ok = run_decode(&st, &image);
   png_destroy_read_struct(&st.png, &st.info, nullptr);
-  if (!ok) throw ImageError(name, std::string("cannot decode PNG: ") + st.message);
+  if (!ok) throw ImageError(name, std::string("cannot decode PNG: ") + st.sink.message);
   return image;
+}
+
+namespace {
+
+struct PngWriteState {
+  PngErrorSink sink;
+  png_structp png = nullptr;
+  png_infop info = nullptr;
+  std::vector<std::uint8_t> out;
+};
+
+extern "C" void fixres_png_write(png_structp png, png_bytep data, png_size_t length) {
+  auto* st = static_cast<PngWriteState*>(png_get_io_ptr(png));
+  st->out.insert(st->out.end(), data, data + length);
+}
+
+extern "C" void fixres_png_flush(png_structp) {}
+
+bool run_encode(PngWriteState* st, int height, int width, bool grey, const std::uint8_t* base, std::size_t stride) {
+  if (setjmp(png_jmpbuf(st->png))) return false;
+  png_set_write_fn(st->png, st, fixres_png_write, fixres_png_flush);
+  png_set_IHDR(st->png, st->info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), 8,
+               grey ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+               PNG_FILTER_TYPE_DEFAULT);
+  png_write_info(st->png, st->info);
+  for (int y = 0; y < height; ++y) {
+    png_write_row(st->png, const_cast<png_bytep>(base + static_cast<std::size_t>(y) * stride));
+  }
+  png_write_end(st->png, nullptr);
+  return true;
+}
+
+bool is_grey(const Image& image) {
+  for (std::size_t i = 0; i + 2 < image.pixels.size(); i += 3) {
+    if (image.pixels[i] != image.pixels[i + 1] || image.pixels[i] != image.pixels[i + 2]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> encode_png(const Image& image) {
+  if (image.empty()) throw std::runtime_error("encode_png: empty image");
+  const bool grey = is_grey(image);
+  std::vector<std::uint8_t> rows;
+  if (grey) {
+    rows.resize(static_cast<std::size_t>(image.height) * static_cast<std::size_t>(image.width));
+    for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = image.pixels[3 * i];
+  }
+  const std::size_t stride = grey ? static_cast<std::size_t>(image.width) : image.row_bytes();
+  const std::uint8_t* base = grey ? rows.data() : image.pixels.data();
+
+  PngWriteState st;
+  st.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &st.sink, fixres_png_error, fixres_png_warning);
+  if (st.png) st.info = png_create_info_struct(st.png);
+  if (!st.png || !st.info) {
+    png_destroy_write_struct(&st.png, nullptr);
+    throw std::runtime_error("cannot encode PNG: out of memory");
+  }
+  const bool ok = run_encode(&st, image.height, image.width, grey, base, stride);
+  png_destroy_write_struct(&st.png, &st.info);
+  if (!ok) throw std::runtime_error(std::string("cannot encode PNG: ") + st.sink.message);
+  return std::move(st.out);
 }
 
 }  // namespace fixres::data::codecs

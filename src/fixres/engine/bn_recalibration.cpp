@@ -81,13 +81,8 @@ RecalibrationResult recalibrate_batchnorm(const ModelSetup& setup, std::shared_p
   pipeline_spec.kind = data::PipelineKind::Test;
   pipeline_spec.size = options.input_size;
   pipeline_spec.normalization = setup.normalization;
-  data::LoaderOptions loader_options;
-  loader_options.batch_size = options.batch;
-  loader_options.workers = options.workers;
-  loader_options.channels_last = setup.channels_last;
-  loader_options.pin_memory = setup.device.is_cuda();
-  loader_options.strict = options.strict_images;
-  data::Loader loader(images, std::make_shared<FixedSampler>(chosen), data::Pipeline(pipeline_spec), loader_options);
+  data::Loader loader(images, std::make_shared<FixedSampler>(chosen), data::Pipeline(pipeline_spec),
+                      setup.loader_options(options.batch, options.workers, options.strict_images));
 
   torch::NoGradGuard no_grad;
   std::vector<c10::optional<double>> momenta;

@@ -1,10 +1,7 @@
 #include "fixres/engine/demo_data.h"
 
-#include <png.h>
-
 #include <algorithm>
 #include <cerrno>
-#include <csetjmp>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -12,55 +9,11 @@
 #include <random>
 #include <stdexcept>
 
+#include "fixres/data/codecs.h"
 #include "fixres/io/io_error.h"
 
 namespace fixres::engine {
 namespace {
-
-bool is_grey(const data::Image& image) {
-  for (std::size_t i = 0; i + 2 < image.pixels.size(); i += 3) {
-    if (image.pixels[i] != image.pixels[i + 1] || image.pixels[i] != image.pixels[i + 2]) return false;
-  }
-  return true;
-}
-
-// libpng reports errors by longjmp (as in data/png_codec.cpp): everything that lives across the
-// setjmp belongs to the caller's frame.
-struct PngWriteState {
-  png_structp png = nullptr;
-  png_infop info = nullptr;
-  std::vector<std::uint8_t> out;
-  char message[256] = {0};
-};
-
-extern "C" void fixres_demo_png_error(png_structp png, png_const_charp msg) {
-  auto* st = static_cast<PngWriteState*>(png_get_error_ptr(png));
-  std::snprintf(st->message, sizeof(st->message), "%s", msg);
-  png_longjmp(png, 1);
-}
-
-extern "C" void fixres_demo_png_warning(png_structp, png_const_charp) {}
-
-extern "C" void fixres_demo_png_write(png_structp png, png_bytep data, png_size_t length) {
-  auto* st = static_cast<PngWriteState*>(png_get_io_ptr(png));
-  st->out.insert(st->out.end(), data, data + length);
-}
-
-extern "C" void fixres_demo_png_flush(png_structp) {}
-
-bool run_encode(PngWriteState* st, int height, int width, bool grey, const std::uint8_t* base, std::size_t stride) {
-  if (setjmp(png_jmpbuf(st->png))) return false;
-  png_set_write_fn(st->png, st, fixres_demo_png_write, fixres_demo_png_flush);
-  png_set_IHDR(st->png, st->info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), 8,
-               grey ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-               PNG_FILTER_TYPE_DEFAULT);
-  png_write_info(st->png, st->info);
-  for (int y = 0; y < height; ++y) {
-    png_write_row(st->png, const_cast<png_bytep>(base + static_cast<std::size_t>(y) * stride));
-  }
-  png_write_end(st->png, nullptr);
-  return true;
-}
 
 /// Writes the whole file (a plain write: thousands of small images, no fsync each).
 void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes) {
@@ -163,30 +116,6 @@ std::string export_class_folder(std::int64_t index, std::int64_t classes, const 
   return folder;
 }
 
-std::vector<std::uint8_t> encode_png(const data::Image& image) {
-  if (image.empty()) throw std::runtime_error("encode_png: empty image");
-  const bool grey = is_grey(image);
-  std::vector<std::uint8_t> rows;
-  if (grey) {
-    rows.resize(static_cast<std::size_t>(image.height) * static_cast<std::size_t>(image.width));
-    for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = image.pixels[3 * i];
-  }
-  const std::size_t stride = grey ? static_cast<std::size_t>(image.width) : image.row_bytes();
-  const std::uint8_t* base = grey ? rows.data() : image.pixels.data();
-
-  PngWriteState st;
-  st.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &st, fixres_demo_png_error, fixres_demo_png_warning);
-  if (st.png) st.info = png_create_info_struct(st.png);
-  if (!st.png || !st.info) {
-    png_destroy_write_struct(&st.png, nullptr);
-    throw std::runtime_error("cannot encode PNG: out of memory");
-  }
-  const bool ok = run_encode(&st, image.height, image.width, grey, base, stride);
-  png_destroy_write_struct(&st.png, &st.info);
-  if (!ok) throw std::runtime_error(std::string("cannot encode PNG: ") + st.message);
-  return std::move(st.out);
-}
-
 ExportSummary export_image_folder(const data::Dataset& dataset, const std::string& dir, const Reporter& reporter,
                                   const std::string& phase) {
   namespace fs = std::filesystem;
@@ -206,11 +135,11 @@ ExportSummary export_image_folder(const data::Dataset& dataset, const std::strin
   const auto start = std::chrono::steady_clock::now();
   for (std::int64_t i = 0; i < n; ++i) {
     const std::int64_t label = dataset.label(i);
-    char name[48];
-    std::snprintf(name, sizeof name, "/%0*lld.png", digits, static_cast<long long>(i));
-    const std::string path = folders.at(static_cast<std::size_t>(label)) + name;
+    std::string number = std::to_string(i);
+    if (static_cast<int>(number.size()) < digits) number.insert(0, static_cast<std::size_t>(digits) - number.size(), '0');
+    const std::string path = folders.at(static_cast<std::size_t>(label)) + "/" + number + ".png";
     try {
-      write_bytes(path, encode_png(dataset.load(i)));
+      write_bytes(path, data::codecs::encode_png(dataset.load(i)));
     } catch (const io::IoError&) {
       throw;
     } catch (const std::exception& e) {

@@ -76,11 +76,6 @@ std::shared_ptr<const data::Dataset> random_subset(std::shared_ptr<const data::D
 /// class name with every character outside [A-Za-z0-9-] replaced by '_' ("0_T-shirt_top").
 std::string export_class_folder(std::int64_t index, std::int64_t classes, const std::string& name);
 
-/// An 8-bit PNG of `image`: greyscale when every pixel has R = G = B (decoded back to the same RGB
-/// by PIL's convert('RGB') and by fixres), RGB otherwise. Throws std::runtime_error on a libpng
-/// failure.
-std::vector<std::uint8_t> encode_png(const data::Image& image);
-
 struct ExportSummary {
   std::string dir;
   std::int64_t images = 0;

@@ -11,16 +11,8 @@ EvaluateResult evaluate(const EvaluateConfig& config, const Reporter& reporter) 
   InferenceResult run = run_inference(session.setup, session.dataset, options, *session.context, session.reporter);
 
   EvaluateResult result;
-  result.architecture = session.setup.spec->name;
-  result.input_size = config.input_size;
-  result.counts = run.counts;
   result.dataset_size = run.dataset_size;
-  result.seconds = run.seconds;
-  result.images_per_second = run.images_per_second;
-  result.normalization = session.setup.normalization_note;
-  result.skipped = std::move(run.skipped);
-  result.is_main = session.context->is_main();
-  result.world_size = session.context->world_size();
+  static_cast<InferenceRunReport&>(result) = run_report(session, config.input_size, std::move(run));
   return result;
 }
 

@@ -19,17 +19,8 @@ struct EvaluateConfig {
   int input_size = 224;  ///< test size S
 };
 
-struct EvaluateResult {
-  std::string architecture;   ///< the registry row that ran ("ResNet50", "tf_efficientnet_b0_ap", …)
-  int input_size = 0;
-  TopkCounts counts;          ///< over all ranks, every decodable image once
-  std::int64_t dataset_size = 0;
-  double seconds = 0.0;       ///< wall time of the inference loop
-  double images_per_second = 0.0;
-  std::string normalization;  ///< which mean/std was used, and why
-  std::vector<SkippedImageReport> skipped;
-  bool is_main = true;        ///< rank 0 (the only one that prints and writes)
-  int world_size = 1;
+struct EvaluateResult : InferenceRunReport {
+  std::int64_t dataset_size = 0;  ///< images in the folder, skipped ones included
 };
 
 /// Throws std::invalid_argument for bad settings (architecture, device, size), std::runtime_error

@@ -26,27 +26,19 @@ ExtractResult extract(const ExtractConfig& config, const Reporter& reporter) {
   InferenceResult run = run_inference(session.setup, session.dataset, options, *session.context, session.reporter);
 
   ExtractResult result;
-  result.architecture = session.setup.spec->name;
-  result.input_size = config.input_size;
   result.images = run.labels.size(0);
   result.embedding_dim = run.embedding.size(1);
   result.num_classes = run.softmax.size(1);
-  result.counts = run.counts;
-  result.seconds = run.seconds;
-  result.images_per_second = run.images_per_second;
-  result.normalization = session.setup.normalization_note;
-  result.skipped = std::move(run.skipped);
-  result.is_main = session.context->is_main();
-  result.world_size = session.context->world_size();
+  torch::Tensor labels = run.labels.contiguous();
+  torch::Tensor embedding = run.embedding.contiguous();
+  torch::Tensor softmax = run.softmax.contiguous();
+  static_cast<InferenceRunReport&>(result) = run_report(session, config.input_size, std::move(run));
 
   const std::filesystem::path dir(config.save_path);
   result.labels_path = (dir / "labels.npy").string();
   result.embedding_path = (dir / (name + "_embedding.npy")).string();
   result.softmax_path = (dir / (name + "_softmax.npy")).string();
   if (result.is_main) {
-    torch::Tensor labels = run.labels.contiguous();
-    torch::Tensor embedding = run.embedding.contiguous();
-    torch::Tensor softmax = run.softmax.contiguous();
     io::write_npy(result.labels_path, io::DType::Int64, shape_of(labels), labels.data_ptr<std::int64_t>());
     io::write_npy(result.embedding_path, io::DType::Float32, shape_of(embedding), embedding.data_ptr<float>());
     io::write_npy(result.softmax_path, io::DType::Float32, shape_of(softmax), softmax.data_ptr<float>());

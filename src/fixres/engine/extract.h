@@ -27,20 +27,12 @@ struct ExtractConfig {
   std::string name;
 };
 
-struct ExtractResult {
-  std::string architecture;  ///< the registry row
-  int input_size = 0;
+/// counts: the top-1/top-5 of the logits (what evaluate-softmax finds on the files).
+struct ExtractResult : InferenceRunReport {
   std::int64_t images = 0;          ///< rows written
   std::int64_t embedding_dim = 0;
   std::int64_t num_classes = 0;
-  TopkCounts counts;                ///< top-1/top-5 of the logits (what evaluate-softmax finds)
-  double seconds = 0.0;
-  double images_per_second = 0.0;
-  std::string normalization;
   std::string labels_path, embedding_path, softmax_path;  ///< written by rank 0 only
-  std::vector<SkippedImageReport> skipped;
-  bool is_main = true;
-  int world_size = 1;
 };
 
 /// Throws io::IoError when the output folder is not writable (before loading anything), else as

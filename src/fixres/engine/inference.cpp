@@ -118,6 +118,20 @@ InferenceSession open_inference_session(const ModelConfig& model, const Inferenc
   return session;
 }
 
+InferenceRunReport run_report(const InferenceSession& session, int input_size, InferenceResult&& run) {
+  InferenceRunReport report;
+  report.architecture = session.setup.spec->name;
+  report.input_size = input_size;
+  report.counts = run.counts;
+  report.seconds = run.seconds;
+  report.images_per_second = run.images_per_second;
+  report.normalization = session.setup.normalization_note;
+  report.skipped = std::move(run.skipped);
+  report.is_main = session.context->is_main();
+  report.world_size = session.context->world_size();
+  return report;
+}
+
 InferenceOptions inference_options(const InferenceDataConfig& data, int size) {
   InferenceOptions options;
   options.input_size = size;
@@ -140,13 +154,8 @@ InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const dat
   pipeline_spec.kind = data::PipelineKind::Test;
   pipeline_spec.size = options.input_size;
   pipeline_spec.normalization = setup.normalization;
-  data::LoaderOptions loader_options;
-  loader_options.batch_size = options.batch;
-  loader_options.workers = options.workers;
-  loader_options.channels_last = setup.channels_last;
-  loader_options.pin_memory = setup.device.is_cuda();
-  loader_options.strict = options.strict_images;
-  data::Loader loader(dataset, sampler, data::Pipeline(pipeline_spec), loader_options);
+  data::Loader loader(dataset, sampler, data::Pipeline(pipeline_spec),
+                      setup.loader_options(options.batch, options.workers, options.strict_images));
   loader.set_on_skip([&reporter](const data::SkippedImage& s) {
     reporter.message("skipped unreadable image " + s.name + ": " + s.reason);
   });

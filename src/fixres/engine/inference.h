@@ -82,6 +82,9 @@ struct InferenceSession {
 InferenceSession open_inference_session(const ModelConfig& model, const InferenceDataConfig& data,
                                         const std::vector<int>& sizes, const Reporter& reporter);
 
+/// The run's report from a finished loop of `session` at `input_size` (moves the skipped list).
+InferenceRunReport run_report(const InferenceSession& session, int input_size, InferenceResult&& run);
+
 /// InferenceOptions from the shared data config at `size`.
 InferenceOptions inference_options(const InferenceDataConfig& data, int size);
 

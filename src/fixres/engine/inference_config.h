@@ -1,6 +1,6 @@
 #pragma once
 /// What evaluate, extract and sweep share besides the model (engine/model_config.h): the dataset,
-/// the loader settings and the distributed options, plus the torch-free report of skipped images.
+/// the loader settings and the distributed options, plus the torch-free reports of a run.
 /// Torch-free: the CLI fills these and hands them to libfixres.so (engine/api.h).
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fixres/dist/options.h"
+#include "fixres/engine/metrics.h"
 
 namespace fixres::engine {
 
@@ -25,6 +26,19 @@ struct SkippedImageReport {
   std::int64_t index = 0;  ///< position in the dataset (ImageFolder order)
   std::string path;
   std::string reason;      ///< the decoder's message ("skipped on another rank" when unknown here)
+};
+
+/// What an evaluate or extract run reports besides its own outputs.
+struct InferenceRunReport {
+  std::string architecture;   ///< the registry row that ran ("ResNet50", "tf_efficientnet_b0_ap", …)
+  int input_size = 0;
+  TopkCounts counts;          ///< over all ranks, every decodable image once
+  double seconds = 0.0;       ///< wall time of the inference loop
+  double images_per_second = 0.0;
+  std::string normalization;  ///< which mean/std was used, and why
+  std::vector<SkippedImageReport> skipped;
+  bool is_main = true;        ///< rank 0 (the only one that prints and writes)
+  int world_size = 1;
 };
 
 }  // namespace fixres::engine

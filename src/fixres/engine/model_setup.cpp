@@ -36,6 +36,16 @@ void to_channels_last(torch::nn::Module& module) {
 
 }  // namespace
 
+data::LoaderOptions ModelSetup::loader_options(std::int64_t batch, int workers, bool strict_images) const {
+  data::LoaderOptions options;
+  options.batch_size = batch;
+  options.workers = workers;
+  options.channels_last = channels_last;
+  options.pin_memory = device.is_cuda();
+  options.strict = strict_images;
+  return options;
+}
+
 torch::Tensor ModelSetup::prepare_input(const torch::Tensor& images) const {
   torch::Tensor x = images.to(device, /*non_blocking=*/device.is_cuda());
   if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);

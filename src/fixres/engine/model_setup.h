@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 
+#include "fixres/data/loader.h"
 #include "fixres/data/normalize.h"
 #include "fixres/engine/model_config.h"
 #include "fixres/engine/reporter.h"
@@ -48,6 +49,9 @@ struct ModelSetup {
 
   /// Images (NCHW float32, CPU) to the model's device and memory format.
   torch::Tensor prepare_input(const torch::Tensor& images) const;
+  /// Loader settings that batch images as this network takes them (memory format, pinned memory
+  /// for a CUDA device).
+  data::LoaderOptions loader_options(std::int64_t batch, int workers, bool strict_images) const;
   /// For the scope of an engine loop: the model's frozen conv→batch-norm pairs folded, unless
   /// fold_batch_norms is off (then it folds nothing).
   models::FoldedBatchNorms fold_frozen_batch_norms() const {

@@ -206,13 +206,8 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   }
   result.before = record.before;
 
-  data::LoaderOptions loader_options;
-  loader_options.batch_size = options.batch;
-  loader_options.workers = options.workers;
-  loader_options.channels_last = setup.channels_last;
-  loader_options.pin_memory = setup.device.is_cuda();
+  data::LoaderOptions loader_options = setup.loader_options(options.batch, options.workers, plan.strict_images);
   loader_options.seed = options.seed;
-  loader_options.strict = plan.strict_images;
   data::Loader loader(plan.train_set, plan.sampler, data::Pipeline(plan.train_pipeline), loader_options);
   loader.set_on_skip([&reporter](const data::SkippedImage& s) {
     reporter.message("warning: skipped " + s.name + ": " + s.reason);
