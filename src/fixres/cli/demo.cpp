@@ -242,7 +242,7 @@ Command add_demo(CLI::App& root) {
   CLI::App* app = root.add_subcommand("demo", "FixRes end to end on Fashion-MNIST in minutes");
   app->add_option("--out", flags->out, "Folder for results.json, sweep.svg, checkpoints and the exported test images")
       ->capture_default_str();
-  app->add_flag("--quick", flags->quick, "Smaller run (~2 minutes on 2 cores) instead of the default (~10 minutes)");
+  app->add_flag("--quick", flags->quick, "Smaller run (~2 minutes on 2 cores) instead of the default (~7 minutes)");
   app->add_option("--threads", flags->threads, "Intra-op threads (0: all cores)")->check(CLI::NonNegativeNumber);
   app->add_option("--workers", flags->workers, "Image loading threads")->capture_default_str()->check(CLI::NonNegativeNumber);
   app->add_option("--json", flags->json_path, "Also write the results JSON here");
@@ -252,7 +252,7 @@ Command add_demo(CLI::App& root) {
   app->add_flag("--finetune-best-only", flags->best_only, "Fine-tune only at the best test size (--quick does)");
   app->add_option("--data-root", flags->data_root, "Fashion-MNIST idx .gz folder (Debian: dataset-fashion-mnist)")
       ->capture_default_str();
-  app->add_option("--architecture", flags->architecture, "Override: network to train (a registry row; default resnet26_w16)");
+  app->add_option("--architecture", flags->architecture, "Override: network to train (a registry row; default resnet26_w16_s16, --quick resnet26_w16)");
   app->add_option("--train-size", flags->train_size, "Override: S_train in pixels")->check(CLI::Range(8, 1024));
   app->add_option("--test-sizes", flags->test_sizes, "Override: test sizes swept, e.g. 32,40,48 or 32:96:8");
   app->add_option("--epochs", flags->epochs, "Override: training epochs")->check(CLI::PositiveNumber);
