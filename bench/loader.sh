@@ -22,22 +22,7 @@ g++ -std=c++17 -O2 -D_GLIBCXX_USE_CXX11_ABI=1 -Isrc -I/usr/include/torch/csrc/ap
   bench/loader_bench.cpp "$BUILD"/CMakeFiles/fixres_data.dir/src/fixres/data/*.o "$BUILD/libfixres_core.a" \
   -ljpeg -lpng -lz -ltorch -ltorch_cpu -lc10 -lpthread -o "$work/loader_bench"
 
-$PY - "$work/folder" "$IMAGES" <<'PY'
-import pathlib, random, sys
-from PIL import Image
-out, n = pathlib.Path(sys.argv[1]), int(sys.argv[2])
-photos = [Image.open(p).convert("RGB") for p in sorted(pathlib.Path("tests/fixtures/images/pipeline").glob("*.jpg"))]
-rng = random.Random(0)
-for i in range(n):
-    img = photos[i % len(photos)]
-    w, h = img.size
-    cw, ch = int(w * rng.uniform(0.6, 1.0)), int(h * rng.uniform(0.6, 1.0))
-    x, y = rng.randint(0, w - cw), rng.randint(0, h - ch)
-    size = (500, 375) if rng.random() < 0.75 else (375, 500)
-    d = out / f"class{i % 4}"
-    d.mkdir(parents=True, exist_ok=True)
-    img.crop((x, y, x + cw, y + ch)).resize(size, Image.BICUBIC).save(d / f"img{i:05d}.jpg", quality=90)
-PY
+$PY bench/photo_folder.py "$work/folder" "$IMAGES"
 du -sh "$work/folder" | awk -v n="$IMAGES" '{print "folder: " n " JPEGs, " $1}'
 
 best() { sort -g | tail -1; }
