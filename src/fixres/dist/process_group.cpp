@@ -1,5 +1,6 @@
 #include "fixres/dist/process_group.h"
 
+#include <csignal>
 #include <cstdlib>
 #include <sstream>
 
@@ -61,6 +62,17 @@ c10::intrusive_ptr<c10d::Store> make_store(const RankInfo& info,
                          : "could not reach the master at";
     throw DistributedError("fixres dist: " + who(info) + " " + action + " " + info.address() +
                            " within " + seconds(timeout) + ": " + error_text(e));
+  }
+}
+
+/// A peer that dies closes its sockets, and Gloo and the TCP store write to them without
+/// MSG_NOSIGNAL: with SIGPIPE's default action that write would kill this rank without a word.
+/// Ignored, the write fails with EPIPE, the collective throws, and this rank reports the lost peer
+/// and exits 1. A handler the program installed itself is left alone.
+void ignore_broken_pipes() {
+  struct sigaction current {};
+  if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+    std::signal(SIGPIPE, SIG_IGN);
   }
 }
 
@@ -145,6 +157,7 @@ ProcessGroupHandle create_process_group(const RankInfo& info, const std::string&
     throw DistConfigError("--dist-backend nccl needs a CUDA device, got --device " + device.str());
   }
 
+  ignore_broken_pipes();
   ProcessGroupHandle handle;
   handle.backend = chosen;
   handle.store = make_store(info, timeout);
