@@ -42,6 +42,10 @@ std::vector<ConvBnPair> find_conv_bn_pairs(torch::nn::Module& model) {
       }
       previous_conv = child.value()->as<torch::nn::Conv2dImpl>();
       previous_name = child.key();
+      if (auto* container = dynamic_cast<EndsWithConvolution*>(child.value().get())) {
+        previous_conv = &container->output_convolution();
+        previous_name = child.key() + "." + container->output_convolution_name();
+      }
     }
   }
   return pairs;

@@ -29,12 +29,24 @@ struct ConvBnPair {
   BatchNorm2dImpl* bn = nullptr;
 };
 
+/// A container module whose output is its last convolution's output, untouched (PNASNet's
+/// SeparableConv2d: depthwise → pointwise), so that a batch-norm registered right after the
+/// container normalises that convolution. Containers say so by deriving from this; others are
+/// never looked into (a factorized reduction's last conv is only half of what its BN sees).
+class EndsWithConvolution {
+ public:
+  virtual ~EndsWithConvolution() = default;
+  /// The convolution whose output is the container's, and its child name ("pointwise_conv2d").
+  virtual torch::nn::Conv2dImpl& output_convolution() = 0;
+  virtual std::string output_convolution_name() const = 0;
+};
+
 /// The pairs of `model`: within any module, a BatchNorm2d child registered immediately after a
-/// Conv2d child (or Conv2dSame) is that convolution's batch-norm. Every zoo block registers its
-/// layers in data-flow order, as PyTorch's modules do (conv1, bn1, …; downsample "0", "1";
-/// conv_pw, bn1, …); a batch-norm after a container (PNASNet's separable branches, its
-/// factorized reductions) is not paired. tests/models/conv_bn_folding_test.cpp checks every
-/// registry architecture against the unfolded network.
+/// Conv2d child (or Conv2dSame), or after an EndsWithConvolution container, is that
+/// convolution's batch-norm. Every zoo block registers its layers in data-flow order, as
+/// PyTorch's modules do (conv1, bn1, …; downsample "0", "1"; conv_pw, bn1, …; separable_1,
+/// bn_sep_1); a batch-norm after any other container (PNASNet's factorized reductions) is not
+/// paired. tests/models/conv_bn_folding_test.cpp checks every family against the unfolded network.
 std::vector<ConvBnPair> find_conv_bn_pairs(torch::nn::Module& model);
 
 /// Folds the frozen pairs of a model for its lifetime (see the file comment). Pairs folded by an

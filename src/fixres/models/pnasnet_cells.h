@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fixres/models/batch_norm.h"
+#include "fixres/models/conv_bn_folding.h"
 
 namespace fixres::models::pnasnet {
 
@@ -28,12 +29,15 @@ class MaxPoolPadImpl : public torch::nn::Module {
 TORCH_MODULE(MaxPoolPad);
 
 /// Depthwise k×k (groups = in) then pointwise 1×1, both without bias:
-/// children depthwise_conv2d, pointwise_conv2d.
-class SeparableConv2dImpl : public torch::nn::Module {
+/// children depthwise_conv2d, pointwise_conv2d. Its output is the pointwise convolution's, so the
+/// batch-norm after it folds into that convolution.
+class SeparableConv2dImpl : public torch::nn::Module, public EndsWithConvolution {
  public:
   SeparableConv2dImpl(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size,
                       std::int64_t stride, std::int64_t padding);
   torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::Conv2dImpl& output_convolution() override { return *pointwise_; }
+  std::string output_convolution_name() const override { return "pointwise_conv2d"; }
 
  private:
   torch::nn::Conv2d depthwise_{nullptr}, pointwise_{nullptr};
