@@ -17,8 +17,8 @@
 namespace fixres::data::codecs {
 namespace {
 
-/// Where the error callback leaves libpng's message; the first member of both states (libpng's
-/// error pointer is the state itself).
+/// Where the error callback leaves libpng's message: a member of both the read and the write
+/// state, handed to libpng as its error pointer.
 struct PngErrorSink {
   char message[256] = {0};
 };
