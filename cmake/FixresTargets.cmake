@@ -1,13 +1,8 @@
 # Helpers shared by every target of the project.
 
-# All .cpp files directly under DIR (relative to the source root), sorted, minus the files
-# named after EXCLUDE (relative to the source root).
+# All .cpp files directly under DIR (relative to the source root), sorted.
 function(fixres_glob out dir)
-  cmake_parse_arguments(ARG "" "" "EXCLUDE" ${ARGN})
   file(GLOB files CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/*.cpp)
-  foreach(excluded ${ARG_EXCLUDE})
-    list(REMOVE_ITEM files ${CMAKE_CURRENT_SOURCE_DIR}/${excluded})
-  endforeach()
   list(SORT files)
   if(NOT files)
     # A layer with no sources yet still forms a (empty) library.

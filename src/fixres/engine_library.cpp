@@ -1,4 +1,4 @@
-// The entry table of libfixres.so (see fixres/engine/api.h).
+// The entry table of libfixres.so (see fixres/core/api.h).
 #include <torch/torch.h>
 
 #include <dlfcn.h>
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <thread>
 
-#include "fixres/engine/api.h"
+#include "fixres/core/api.h"
 #include "fixres/models/manifest.h"
 
 namespace {

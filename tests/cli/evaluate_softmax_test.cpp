@@ -7,7 +7,7 @@
 
 #include "common/paths.h"
 #include "common/run_command.h"
-#include "fixres/engine/metrics.h"
+#include "fixres/core/metrics.h"
 
 namespace fixres::cli {
 namespace {

@@ -1,6 +1,7 @@
 // SyncBatchNorm in one process is BatchNorm2d; conversion keeps names and tensors.
 #include <gtest/gtest.h>
 
+#include "common/seeded_test.h"
 #include "dist/scenario.h"
 #include "fixres/dist/sync_batch_norm.h"
 
@@ -9,7 +10,9 @@ namespace {
 
 std::shared_ptr<Context> single() { return std::make_shared<Context>(); }
 
-TEST(SyncBatchNormTest, ConversionKeepsNamesTensorsAndMode) {
+class SyncBatchNormTest : public testing::SeededTest {};
+
+TEST_F(SyncBatchNormTest, ConversionKeepsNamesTensorsAndMode) {
   testing::TinyNet model;
   model->eval();
   const auto bn_weight = model->named_parameters()["bn.weight"];
@@ -26,8 +29,8 @@ TEST(SyncBatchNormTest, ConversionKeepsNamesTensorsAndMode) {
   EXPECT_FALSE(sync->is_training());
 }
 
-TEST(SyncBatchNormTest, SingleProcessMatchesBatchNorm2dForwardAndBackward) {
-  torch::manual_seed(3);
+TEST_F(SyncBatchNormTest, SingleProcessMatchesBatchNorm2dForwardAndBackward) {
+  reseed(3);
   torch::nn::BatchNorm2d reference(torch::nn::BatchNorm2dOptions(4).momentum(0.3));
   reference->weight.data().uniform_(0.5, 1.5);
   reference->bias.data().uniform_(-0.5, 0.5);
@@ -54,8 +57,8 @@ TEST(SyncBatchNormTest, SingleProcessMatchesBatchNorm2dForwardAndBackward) {
   EXPECT_EQ(sync->num_batches_tracked.item<std::int64_t>(), 1);
 }
 
-TEST(SyncBatchNormTest, InPlaceFunctionIsBatchNormForwardInOneProcess) {
-  torch::manual_seed(5);
+TEST_F(SyncBatchNormTest, InPlaceFunctionIsBatchNormForwardInOneProcess) {
+  reseed(5);
   torch::nn::BatchNorm2d reference(torch::nn::BatchNorm2dOptions(3).momentum(c10::nullopt));
   torch::nn::BatchNorm2d same(torch::nn::BatchNorm2dOptions(3).momentum(c10::nullopt));
   const auto context = single();
@@ -70,7 +73,7 @@ TEST(SyncBatchNormTest, InPlaceFunctionIsBatchNormForwardInOneProcess) {
   EXPECT_EQ(same->num_batches_tracked.item<std::int64_t>(), 2);
 }
 
-TEST(SyncBatchNormTest, BypassedConversionIsReported) {
+TEST_F(SyncBatchNormTest, BypassedConversionIsReported) {
   // A parent that keeps calling its own BatchNorm2d holder after conversion.
   struct Direct : torch::nn::Module {
     Direct() { bn = register_module("bn", torch::nn::BatchNorm2d(2)); }

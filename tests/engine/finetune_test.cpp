@@ -11,7 +11,7 @@
 #include "common/paths.h"
 #include "common/run_command.h"
 #include "engine/deterministic_weights.h"
-#include "fixres/engine/finetune.h"
+#include "fixres/core/finetune.h"
 #include "fixres/io/checkpoint.h"
 #include "fixres/io/npy.h"
 #include "fixres/io/training_checkpoint.h"
@@ -143,9 +143,9 @@ TEST_F(FinetuneParityTest, OptimizerAndScheduleMatchPyTorch) {
   const io::SgdState& sgd = checkpoint_->optimizer;
   ASSERT_EQ(sgd.param_groups.size(), 1u);
   EXPECT_EQ(sgd.param_groups[0].params.size(), m.at("optimizer_params").get<std::size_t>());
-  EXPECT_DOUBLE_EQ(sgd.param_groups[0].lr, m.at("scaled_lr").get<double>());
-  EXPECT_DOUBLE_EQ(sgd.param_groups[0].momentum, 0.9);
-  EXPECT_DOUBLE_EQ(sgd.param_groups[0].weight_decay, 1e-4);
+  EXPECT_DOUBLE_EQ(sgd.param_groups[0].hyper.lr(), m.at("scaled_lr").get<double>());
+  EXPECT_DOUBLE_EQ(sgd.param_groups[0].hyper.momentum(), 0.9);
+  EXPECT_DOUBLE_EQ(sgd.param_groups[0].hyper.weight_decay(), 1e-4);
   std::vector<std::int64_t> indices;
   for (const auto& entry : sgd.momentum_buffers) indices.push_back(entry.first);
   EXPECT_EQ(indices, m.at("momentum_indices").get<std::vector<std::int64_t>>());

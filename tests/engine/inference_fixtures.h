@@ -25,6 +25,7 @@
 
 #include "common/paths.h"
 #include "common/run_command.h"
+#include "common/seeded_test.h"
 #include "fixres/io/npy.h"
 #include "fixres/io/safetensors.h"
 #include "fixres/models/registry.h"
@@ -97,13 +98,13 @@ inline fs::path case_folder(const nlohmann::json& c) {
 }
 
 /// Small real weights for fast command-line tests: the demo's narrow ResNet-26 (`resnet26_w16`),
-/// PyTorch-initialised from a fixed seed, as safetensors; written once per test process.
+/// PyTorch-initialised from SeededTest's seed, as safetensors; written once per test process.
 inline fs::path small_weights() {
   static std::once_flag once;
   static fs::path path;
   std::call_once(once, [] {
     path = scratch_dir("inference_small") / "resnet26_w16.safetensors";  // per test process
-    torch::manual_seed(0);
+    SeededTest::reseed(SeededTest::kSeed);
     auto model = models::create_model("resnet26_w16");
     io::write_safetensors(path.string(), models::module_state_dict(*model));
   });

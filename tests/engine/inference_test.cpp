@@ -3,10 +3,11 @@
 // checks, and the normalisation / weight-loading decisions of model_setup.
 #include <gtest/gtest.h>
 
+#include "common/seeded_test.h"
 #include "engine/inference_fixtures.h"
 #include "fixres/data/image_folder.h"
 #include "fixres/engine/inference.h"
-#include "fixres/engine/metrics.h"
+#include "fixres/core/metrics.h"
 
 namespace fixres::engine {
 namespace {
@@ -102,7 +103,9 @@ TEST(InferenceTest, InputSizeChecks) {
   EXPECT_NO_THROW(check_input_size(448, spec));
 }
 
-TEST(ModelSetupTest, NormalisationFollowsTheWeightsUnlessOverridden) {
+class ModelSetupTest : public SeededTest {};
+
+TEST_F(ModelSetupTest, NormalisationFollowsTheWeightsUnlessOverridden) {
   ModelConfig config;
   std::string note;
   auto n = choose_normalization(config, models::find_architecture("ResNet50"), &note);
@@ -126,9 +129,9 @@ TEST(ModelSetupTest, NormalisationFollowsTheWeightsUnlessOverridden) {
   EXPECT_THROW(choose_normalization(config, models::find_architecture("ResNet50")), std::invalid_argument);
 }
 
-TEST(ModelSetupTest, ClassCountComesFromTheWeights) {
+TEST_F(ModelSetupTest, ClassCountComesFromTheWeights) {
   const fs::path path = scratch_dir("model_setup_classes") / "ten.safetensors";
-  torch::manual_seed(1);
+  reseed(1);
   auto model = models::create_model("resnet26_w16");
   model->reset_classifier(10);
   io::write_safetensors(path.string(), models::module_state_dict(*model));
@@ -155,7 +158,7 @@ TEST(ModelSetupTest, ClassCountComesFromTheWeights) {
   }
 }
 
-TEST(ModelSetupTest, DevicesAreChecked) {
+TEST_F(ModelSetupTest, DevicesAreChecked) {
   EXPECT_EQ(parse_device("cpu"), torch::Device(torch::kCPU));
   EXPECT_THROW(parse_device("gpu"), std::invalid_argument);
   EXPECT_THROW(parse_device("cuda:x"), std::invalid_argument);

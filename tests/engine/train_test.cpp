@@ -1,6 +1,7 @@
 // `fixres train` engine: the from-scratch recipe on a tiny real-photo folder (ResNet-50 at 32
 // pixels; the learning evidence on Fashion-MNIST lives in bench/train_evidence.sh), seeded
-// reproducibility, checkpoints and the record, and the CLI end to end.
+// reproducibility, checkpoints and the record (the command line:
+// tests/cli/engine_commands/train_cli_test.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,8 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/paths.h"
-#include "common/run_command.h"
-#include "fixres/engine/train.h"
+#include "fixres/core/train.h"
 #include "fixres/io/training_checkpoint.h"
 
 namespace fixres::engine {
@@ -90,45 +90,6 @@ TEST(TrainTest, IterationCapStopsEpoch) {
   const TrainingResult result = run_train(config);
   EXPECT_EQ(result.epochs.at(0).iterations, 2);
   EXPECT_EQ(result.epochs.at(0).images, 12);
-}
-
-TEST(TrainCliTest, WritesJsonLogAndResumes) {
-  const auto dir = scratch_dir("train_cli");
-  const std::string json = (dir / "log.json").string();
-  const std::string flags = " --train-path " + fixture("images/folder").string() + " --val-path " +
-                            fixture("images/folder").string() +
-                            " --input-size 32 --batch 6 --workers 2 --learning-rate 0.02 --seed 3 --save-folder " +
-                            dir.string() + " --job-id cli --json " + json;
-  auto out = testing::run_fixres("train --epochs 1" + flags);
-  ASSERT_EQ(out.exit_code, 0) << out.output;
-  EXPECT_NE(out.output.find("Top-1:"), std::string::npos) << out.output;
-  out = testing::run_fixres("train --epochs 2" + flags);
-  ASSERT_EQ(out.exit_code, 0) << out.output;
-  EXPECT_NE(out.output.find("resuming from"), std::string::npos) << out.output;
-  std::ifstream in(json);
-  const nlohmann::json log = nlohmann::json::parse(in);
-  EXPECT_EQ(log.at("start_epoch"), 1);
-  ASSERT_EQ(log.at("epochs").size(), 2u);  // the loss curve includes the first run's epoch
-  for (const auto& row : log.at("epochs")) {
-    EXPECT_TRUE(row.contains("loss"));
-    EXPECT_TRUE(row.contains("lr"));
-    EXPECT_TRUE(row.contains("train_top1"));
-    EXPECT_TRUE(row.contains("images_per_second"));
-  }
-  EXPECT_TRUE(log.at("epochs").at(1).contains("val_top1"));
-  EXPECT_TRUE(log.contains("after"));
-}
-
-TEST(TrainCliTest, UsageErrors) {
-  EXPECT_EQ(testing::run_fixres("train --epochs 1").exit_code, 2);  // no data
-  EXPECT_EQ(testing::run_fixres("finetune --train-path x").exit_code, 2);  // no weights
-  EXPECT_EQ(testing::run_fixres("finetune --weight-path w --train-path x --transforms v9").exit_code, 2);
-  const auto help = testing::run_fixres("finetune --help");
-  EXPECT_EQ(help.exit_code, 0);
-  for (const char* flag : {"--save-folder", "--shared-folder-path", "--job-id", "--transforms", "--num-classes",
-                           "--imnet-path", "--learning-rate", "--epochs", "--sync-bn", "--json"}) {
-    EXPECT_NE(help.output.find(flag), std::string::npos) << flag;
-  }
 }
 
 }  // namespace

@@ -4,10 +4,11 @@
 #include <gtest/gtest.h>
 
 #include "common/paths.h"
+#include "common/seeded_test.h"
 #include "fixres/data/image_folder.h"
 #include "fixres/engine/lr_schedule.h"
 #include "fixres/engine/optimizer.h"
-#include "fixres/engine/train.h"
+#include "fixres/core/train.h"
 #include "fixres/engine/training_loop.h"
 
 namespace fixres::engine {
@@ -25,8 +26,10 @@ struct Toy {
   void backward(const torch::Tensor& x) { (x.matmul(w.t()) + b).pow(2).sum().backward(); }
 };
 
-TEST(SgdTest, MatchesLibTorchSgdBitwise) {
-  torch::manual_seed(3);
+class SgdTest : public testing::SeededTest {};
+
+TEST_F(SgdTest, MatchesLibTorchSgdBitwise) {
+  reseed(3);
   Toy ours, theirs;
   {
     torch::NoGradGuard g;
@@ -34,7 +37,7 @@ TEST(SgdTest, MatchesLibTorchSgdBitwise) {
     theirs.b.copy_(ours.b);
     theirs.frozen.copy_(ours.frozen);
   }
-  Sgd sgd({ours.w, ours.b, ours.frozen}, SgdOptions{0.01, 0.9, 0.0, 1e-4, false});
+  Sgd sgd({ours.w, ours.b, ours.frozen}, SgdOptions().lr(0.01).momentum(0.9).dampening(0.0).weight_decay(1e-4));
   torch::optim::SGD reference({theirs.w, theirs.b, theirs.frozen},
                               torch::optim::SGDOptions(0.01).momentum(0.9).weight_decay(1e-4));
   for (int step = 0; step < 5; ++step) {
@@ -52,10 +55,10 @@ TEST(SgdTest, MatchesLibTorchSgdBitwise) {
   EXPECT_FALSE(sgd.momentum_buffer(2).defined());  // no gradient: no state, as PyTorch
 }
 
-TEST(SgdTest, StateRoundTripContinuesIdentically) {
-  torch::manual_seed(4);
+TEST_F(SgdTest, StateRoundTripContinuesIdentically) {
+  reseed(4);
   Toy a;
-  Sgd first({a.w, a.b, a.frozen}, SgdOptions{0.05, 0.9, 0.0, 1e-4, false});
+  Sgd first({a.w, a.b, a.frozen}, SgdOptions().lr(0.05).momentum(0.9).dampening(0.0).weight_decay(1e-4));
   torch::Tensor x = torch::randn({8, 3});
   first.zero_grad();
   a.backward(x);
@@ -73,7 +76,7 @@ TEST(SgdTest, StateRoundTripContinuesIdentically) {
     b.w.copy_(a.w);
     b.b.copy_(a.b);
   }
-  Sgd second({b.w, b.b, b.frozen}, SgdOptions{0.0, 0.0, 0.0, 0.0, false});
+  Sgd second({b.w, b.b, b.frozen}, SgdOptions().lr(0.0).momentum(0.0).dampening(0.0).weight_decay(0.0));
   second.load_state(state, "test");
   EXPECT_EQ(second.lr(), 0.05);
   for (Sgd* sgd : {&first, &second}) {
@@ -91,7 +94,7 @@ TEST(SgdTest, StateRoundTripContinuesIdentically) {
 }
 
 TEST(StepLrTest, ClosedFormAndStateAsPyTorch) {
-  const StepLr schedule(0.4, 30, 0.1);
+  const StepLr schedule(StepLrOptions(0.4).step_size(30).gamma(0.1));
   EXPECT_DOUBLE_EQ(schedule.lr_at(0), 0.4);
   EXPECT_DOUBLE_EQ(schedule.lr_at(29), 0.4);
   EXPECT_DOUBLE_EQ(schedule.lr_at(30), 0.4 * 0.1);
@@ -101,7 +104,7 @@ TEST(StepLrTest, ClosedFormAndStateAsPyTorch) {
   EXPECT_EQ(s.step_count, 3);
   EXPECT_EQ(s.base_lrs, std::vector<double>{0.4});
   EXPECT_EQ(schedule.check_state(s, "x"), 1);
-  const StepLr other(0.2, 30, 0.1);
+  const StepLr other(StepLrOptions(0.2).step_size(30).gamma(0.1));
   EXPECT_THROW(other.check_state(s, "x"), std::runtime_error);
 }
 

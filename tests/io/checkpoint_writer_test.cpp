@@ -67,7 +67,7 @@ TEST_F(CheckpointWriterTest, TrainingCheckpointMatchesTheSeedLayout) {
   EXPECT_EQ(c.optimizer.momentum_buffers.back().second.shape, (std::vector<std::int64_t>{5}));
   ASSERT_EQ(c.optimizer.param_groups.size(), 1u);
   EXPECT_EQ(c.optimizer.param_groups[0].params, (std::vector<std::int64_t>{0, 1, 2, 3, 4}));
-  EXPECT_DOUBLE_EQ(c.optimizer.param_groups[0].momentum, 0.9);
+  EXPECT_DOUBLE_EQ(c.optimizer.param_groups[0].hyper.momentum(), 0.9);
   EXPECT_DOUBLE_EQ(*c.optimizer.param_groups[0].initial_lr, 0.1);
   EXPECT_EQ(c.lr_scheduler.step_size, 30);
   EXPECT_EQ(c.lr_scheduler.last_epoch, 2);

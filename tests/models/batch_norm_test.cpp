@@ -4,13 +4,16 @@
 
 #include <sstream>
 
+#include "common/seeded_test.h"
 #include "fixres/models/batch_norm.h"
 
 namespace fixres::models {
 namespace {
 
+class BatchNormTest : public testing::SeededTest {};
+
 void expect_same_as_torch(const torch::nn::BatchNormOptions& options) {
-  torch::manual_seed(11);
+  testing::SeededTest::reseed(11);
   torch::nn::BatchNorm2d reference(options);
   BatchNorm2d ours(options);
   {
@@ -56,7 +59,7 @@ void expect_same_as_torch(const torch::nn::BatchNormOptions& options) {
   }
 }
 
-TEST(BatchNormTest, IsTorchBatchNorm2dBitForBit) {
+TEST_F(BatchNormTest, IsTorchBatchNorm2dBitForBit) {
   expect_same_as_torch(torch::nn::BatchNormOptions(6));
   expect_same_as_torch(torch::nn::BatchNormOptions(4).eps(1e-3).momentum(0.3));
   expect_same_as_torch(torch::nn::BatchNormOptions(4).momentum(c10::nullopt));  // cumulative
@@ -64,7 +67,7 @@ TEST(BatchNormTest, IsTorchBatchNorm2dBitForBit) {
   expect_same_as_torch(torch::nn::BatchNormOptions(5).track_running_stats(false));
 }
 
-TEST(BatchNormTest, DelegateReplacesTheForwardOfTheLayerItAcquires) {
+TEST_F(BatchNormTest, DelegateReplacesTheForwardOfTheLayerItAcquires) {
   BatchNorm2d bn(torch::nn::BatchNormOptions(2));
   EXPECT_FALSE(bn->has_delegate());
   bn->set_delegate([](BatchNorm2dImpl& layer, const torch::Tensor& x) { return x + layer.bias.view({1, -1, 1, 1}) + 7; });
@@ -82,7 +85,7 @@ TEST(BatchNormTest, DelegateReplacesTheForwardOfTheLayerItAcquires) {
   EXPECT_TRUE(torch::equal(bn->forward(x), torch::full({1, 2, 1, 1}, 7.0)));
 }
 
-TEST(BatchNormTest, WrongInputIsAClearError) {
+TEST_F(BatchNormTest, WrongInputIsAClearError) {
   BatchNorm2d bn(torch::nn::BatchNormOptions(3));
   EXPECT_THROW(bn->forward(torch::zeros({2, 4, 2, 2})), c10::Error);
   EXPECT_THROW(bn->forward(torch::zeros({2, 3})), c10::Error);

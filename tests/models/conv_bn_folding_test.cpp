@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/seeded_test.h"
 #include "fixres/models/conv_bn_folding.h"
 #include "fixres/models/finetune_policy.h"
 #include "fixres/models/registry.h"
@@ -53,11 +54,11 @@ struct Case {
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.architecture << " at " << c.size << " px"; }
 
-class FoldingTest : public ::testing::TestWithParam<Case> {};
+class FoldingTest : public testing::SeededTestWithParam<Case> {};
 
 TEST_P(FoldingTest, FoldedNetworkMatchesAndModelIsRestored) {
   const Case& c = GetParam();
-  torch::manual_seed(3);
+  reseed(3);
   auto model = synthetic_model(c.architecture);
   EXPECT_EQ(find_conv_bn_pairs(*model).size(), c.pairs);
   for (bool channels_last : {false, true}) {

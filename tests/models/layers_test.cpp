@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "common/seeded_test.h"
 #include "fixres/models/efficientnet_blocks.h"
 #include "fixres/models/efficientnet_builder.h"
 #include "fixres/models/layers.h"
@@ -12,7 +13,9 @@ namespace {
 
 namespace F = torch::nn::functional;
 
-TEST(LayersTest, TfSamePadding) {
+class LayersTest : public testing::SeededTest {};
+
+TEST_F(LayersTest, TfSamePadding) {
   // timm's get_same_padding: max((ceil(x/s)-1)*s + (k-1)*d + 1 - x, 0)
   EXPECT_EQ(tf_same_padding(224, 3, 2), 1);  // 112 outputs need 225 inputs
   EXPECT_EQ(tf_same_padding(225, 3, 2), 2);
@@ -23,8 +26,7 @@ TEST(LayersTest, TfSamePadding) {
 
 // A stride-2 'SAME' conv pads (left, right) = (p/2, p - p/2) from the actual input size, as
 // TensorFlow; a stride-1 one is a plain symmetric conv.
-TEST(LayersTest, Conv2dSameComputesPaddingFromTheInput) {
-  torch::manual_seed(0);
+TEST_F(LayersTest, Conv2dSameComputesPaddingFromTheInput) {
   Conv2dSame strided(conv_options(3, 4, 3, 2));
   EXPECT_TRUE(strided->dynamic_padding());
   for (int size : {224, 225, 17}) {
@@ -40,7 +42,7 @@ TEST(LayersTest, Conv2dSameComputesPaddingFromTheInput) {
   EXPECT_EQ((*c10::get<torch::ExpandingArray<2>>(plain->options.padding()))[0], 2);
 }
 
-TEST(LayersTest, SqueezeExciteGate) {
+TEST_F(LayersTest, SqueezeExciteGate) {
   SqueezeExcite se(8, 2, Activation::kSwish);
   const auto x = torch::randn({2, 8, 5, 5});
   const auto params = se->named_parameters();
@@ -50,11 +52,11 @@ TEST(LayersTest, SqueezeExciteGate) {
   EXPECT_TRUE(torch::allclose(se->forward(x), x * torch::sigmoid(s)));
 }
 
-TEST(LayersTest, DropPathOnlyInTraining) {
+TEST_F(LayersTest, DropPathOnlyInTraining) {
   const auto x = torch::ones({64, 3, 2, 2});
   EXPECT_TRUE(torch::equal(drop_path(x, 0.5, false), x));
   EXPECT_TRUE(torch::equal(drop_path(x, 0.0, true), x));
-  torch::manual_seed(1);
+  reseed(1);
   const auto y = drop_path(x, 0.5, true);
   // Whole samples are either dropped or scaled by 1/keep.
   const auto per_sample = y.flatten(1);
@@ -66,7 +68,7 @@ TEST(LayersTest, DropPathOnlyInTraining) {
   EXPECT_GT(dropped, 10);
 }
 
-TEST(LayersTest, PythonRound) {
+TEST_F(LayersTest, PythonRound) {
   EXPECT_EQ(python_round(2.5), 2);
   EXPECT_EQ(python_round(3.5), 4);
   EXPECT_EQ(python_round(4.000001), 4);

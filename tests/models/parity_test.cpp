@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/paths.h"
+#include "common/seeded_test.h"
 #include "fixres/io/npy.h"
 #include "fixres/models/registry.h"
 #include "models/synthetic_weights.h"
@@ -48,7 +49,7 @@ struct ParityCase {
 // Test names and ctest listings show the case by name instead of its bytes.
 void PrintTo(const ParityCase& c, std::ostream* os) { *os << c.name; }
 
-class ModelParityTest : public ::testing::TestWithParam<ParityCase> {};
+class ModelParityTest : public testing::SeededTestWithParam<ParityCase> {};
 
 TEST_P(ModelParityTest, MatchesPythonReference) {
   const auto& c = GetParam();
@@ -62,7 +63,6 @@ TEST_P(ModelParityTest, MatchesPythonReference) {
     EXPECT_FLOAT_EQ(spec.std[k], cases[c.name]["std"][k].get<float>()) << c.architecture;
   }
 
-  torch::manual_seed(0);
   auto model = create_model(c.architecture);
   testing::fill_synthetic(*model);
   model->eval();

@@ -7,7 +7,6 @@
 #include "fixres/cli/command.h"
 #include "fixres/cli/output.h"
 #include "fixres/io/checkpoint.h"
-#include "fixres/io/io_error.h"
 #include "fixres/io/safetensors.h"
 #include "fixres/io/state_dict.h"
 
@@ -50,12 +49,7 @@ io::Value strip_module(const io::Value& dict) {
 void run(const ConvertFlags& flags) {
   const io::Checkpoint in = io::read_checkpoint(flags.input);
   std::string where;
-  const io::Value* weights = nullptr;
-  try {
-    weights = &io::find_state_dict(in.root, &where);
-  } catch (const std::runtime_error& e) {
-    throw io::IoError(flags.input, e.what());
-  }
+  const io::Value* weights = &io::find_state_dict(in, flags.input, &where);
   if (ends_with(flags.output, ".safetensors")) {
     const io::StateDict tensors = io::to_state_dict(*weights, flags.strip_module, flags.input + " (" + where + ")");
     io::write_safetensors(flags.output, tensors, {{"format", "pt"}});

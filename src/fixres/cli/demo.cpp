@@ -6,12 +6,13 @@
 #include <filesystem>
 #include <optional>
 
+#include "fixres/core/format.h"
 #include "fixres/cli/command.h"
 #include "fixres/cli/engine_loader.h"
 #include "fixres/cli/options.h"
 #include "fixres/cli/output.h"
-#include "fixres/engine/demo.h"
-#include "fixres/engine/svg_plot.h"
+#include "fixres/core/demo.h"
+#include "fixres/core/svg_plot.h"
 #include "fixres/io/atomic_file.h"
 
 namespace fixres::cli {
@@ -40,12 +41,6 @@ struct DemoFlags {
   std::optional<int> canvas;
 };
 
-std::string format(const char* pattern, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, pattern, value);
-  return text;
-}
-
 std::optional<double> finetuned_top1(const engine::DemoRow& row) {
   if (!row.finetuned) return std::nullopt;
   return row.finetuned->top1_percent();
@@ -61,7 +56,7 @@ const engine::DemoRow* row_at(const engine::DemoResult& r, int size) {
 /// A short stable tag of the settings that shape the trained network (checkpoint job names).
 std::string settings_tag(const engine::DemoConfig& c) {
   const std::string text = c.architecture + "/" + std::to_string(c.train_size) + "/" + std::to_string(c.train_epochs) +
-                           "/" + format("%g", c.train_lr) + "/" + std::to_string(c.train_images) + "/" +
+                           "/" + engine::format_number("%g", c.train_lr) + "/" + std::to_string(c.train_images) + "/" +
                            std::to_string(c.canvas);
   std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
   for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ULL;
@@ -84,8 +79,8 @@ void print_table(const engine::DemoResult& r) {
     std::string mark = row.size == c.train_size ? "  = train size" : "";
     if (row.size == r.best_size) mark += "  <- best without fine-tuning";
     char line[160];
-    std::snprintf(line, sizeof line, "%6d px   %9s   %34s%s", row.size, format("%.2f", row.plain.top1_percent()).c_str(),
-                  row.finetuned ? format("%.2f", row.finetuned->top1_percent()).c_str() : "-", mark.c_str());
+    std::snprintf(line, sizeof line, "%6d px   %9s   %34s%s", row.size, engine::format_number("%.2f", row.plain.top1_percent()).c_str(),
+                  row.finetuned ? engine::format_number("%.2f", row.finetuned->top1_percent()).c_str() : "-", mark.c_str());
     print_line(line);
   }
   print_line("");
@@ -93,24 +88,24 @@ void print_table(const engine::DemoResult& r) {
   const engine::DemoRow* best = row_at(r, r.best_size);
   if (same && best) {
     print_line("Best test size without fine-tuning: " + std::to_string(r.best_size) + " px, top-1 " +
-               format("%.2f", best->plain.top1_percent()) + " (" +
-               format("%+.2f", best->plain.top1_percent() - same->plain.top1_percent()) +
+               engine::format_number("%.2f", best->plain.top1_percent()) + " (" +
+               engine::format_number("%+.2f", best->plain.top1_percent() - same->plain.top1_percent()) +
                " over testing at the train size " + std::to_string(c.train_size) + " px)");
   }
   std::string winner = "Winning setting: train " + std::to_string(c.train_size) + " px, test " +
                        std::to_string(r.winner_size) + " px" +
                        (r.winner_finetuned ? " with FixRes fine-tuning" : " without fine-tuning") + ": top-1 " +
-                       format("%.2f", r.winner_top1);
-  if (same) winner += " (train = test = " + std::to_string(c.train_size) + " px: " + format("%.2f", same->plain.top1_percent()) + ")";
+                       engine::format_number("%.2f", r.winner_top1);
+  if (same) winner += " (train = test = " + std::to_string(c.train_size) + " px: " + engine::format_number("%.2f", same->plain.top1_percent()) + ")";
   print_line(winner);
   if (r.winner_size != c.train_size) {
     print_line("Training at " + std::to_string(c.train_size) + " px instead of the test size " +
-               std::to_string(r.winner_size) + " px costs " + format("%.0f", 100.0 * r.train_cost_ratio) +
-               "% of the pixels (~FLOPs) per training image: " + format("%.2f", 1.0 / r.train_cost_ratio) +
+               std::to_string(r.winner_size) + " px costs " + engine::format_number("%.0f", 100.0 * r.train_cost_ratio) +
+               "% of the pixels (~FLOPs) per training image: " + engine::format_number("%.2f", 1.0 / r.train_cost_ratio) +
                "x cheaper.");
   }
-  print_line("Time: train " + format("%.0f", r.train_seconds) + " s, sweep " + format("%.0f", r.sweep_seconds) +
-             " s, fine-tuning " + format("%.0f", r.finetune_seconds) + " s, total " + format("%.0f", r.total_seconds) +
+  print_line("Time: train " + engine::format_number("%.0f", r.train_seconds) + " s, sweep " + engine::format_number("%.0f", r.sweep_seconds) +
+             " s, fine-tuning " + engine::format_number("%.0f", r.finetune_seconds) + " s, total " + engine::format_number("%.0f", r.total_seconds) +
              " s");
 }
 
@@ -136,7 +131,7 @@ std::string svg_plot(const engine::DemoResult& r) {
   plot.highlight = engine::PlotHighlight{static_cast<double>(r.winner_size), r.winner_top1,
                                          "best: test " + std::to_string(r.winner_size) + " px" +
                                              (r.winner_finetuned ? " fine-tuned" : "") + ", " +
-                                             format("%.2f", r.winner_top1) + "%"};
+                                             engine::format_number("%.2f", r.winner_top1) + "%"};
   return engine::render_svg(plot);
 }
 

@@ -11,7 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "fixres/dist/options.h"
+#include "fixres/core/dist_options.h"
 
 namespace fixres::cli {
 

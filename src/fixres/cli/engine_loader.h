@@ -2,7 +2,7 @@
 /// Loads libfixres.so (the LibTorch engine) on first use and returns its entry table.
 /// Looked up at $FIXRES_ENGINE_LIBRARY, else <dir of the fixres binary>/../lib/libfixres.so.
 
-#include "fixres/engine/api.h"
+#include "fixres/core/api.h"
 
 namespace fixres::cli {
 

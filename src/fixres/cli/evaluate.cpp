@@ -6,48 +6,37 @@
 #include "fixres/cli/engine_loader.h"
 #include "fixres/cli/inference_flags.h"
 #include "fixres/cli/output.h"
+#include "fixres/core/evaluate.h"
 
 namespace fixres::cli {
 namespace {
 
-void run(const InferenceFlags& flags) {
-  engine::EvaluateConfig config;
-  config.model = model_config(flags.model, flags.runtime, flags.normalization);
-  config.data = data_config(flags);
-  config.input_size = flags.runtime.input_size;
+using EvaluateCommand = BoundCommand<engine::EvaluateConfig>;
 
-  const engine::EngineApi& api = engine_api_with_threads(flags.runtime.threads);
-  const engine::EvaluateResult result = api.evaluate(config, terminal_reporter());
+void run(EvaluateCommand& command) {
+  const engine::EvaluateConfig& config = command.config;
+  const auto result = run_inference_command(command, &engine::EngineApi::evaluate);
   if (!result.is_main) return;
 
   print_line(engine::format_topk(result.counts));
   if (!result.skipped.empty()) {
     std::fprintf(stderr, "%zu unreadable image(s) skipped%s\n", result.skipped.size(),
-                 flags.json_path.empty() ? "" : " (listed in the JSON)");
+                 command.cli.json_path.empty() ? "" : " (listed in the JSON)");
   }
-  write_json(flags.json_path, {{"architecture", result.architecture},
-                               {"weights", flags.model.weight_path},
-                               {"dataset", config.data.dataset_path},
-                               {"input_size", result.input_size},
-                               {"images", result.counts.images},
-                               {"top1", result.counts.top1_percent()},
-                               {"top5", result.counts.top5_percent()},
-                               {"seconds", result.seconds},
-                               {"images_per_second", result.images_per_second},
-                               {"normalization", result.normalization},
-                               {"world_size", result.world_size},
-                               {"skipped_images", result.skipped.size()},
-                               {"skipped", skipped_json(result.skipped)}});
+  nlohmann::json json = inference_report_json(result, config.model, config.data);
+  json["images"] = result.counts.images;
+  write_json(command.cli.json_path, json);
 }
 
 }  // namespace
 
 Command add_evaluate(CLI::App& root) {
-  auto flags = std::make_shared<InferenceFlags>();
+  auto command = std::make_shared<EvaluateCommand>();
   CLI::App* app = root.add_subcommand(
       "evaluate", "Top-1/top-5 of a network on an ImageFolder at --input-size (main_evaluate_imnet.py)");
-  add_inference_flags(*app, *flags, 224);
-  return {app, [flags] { run(*flags); }};
+  add_inference_flags(*app, command->config.model, command->config.data, command->cli);
+  add_input_size_flag(*app, command->config.input_size);
+  return {app, [command] { run(*command); }};
 }
 
 }  // namespace fixres::cli

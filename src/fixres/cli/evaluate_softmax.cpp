@@ -6,7 +6,7 @@
 #include "fixres/cli/command.h"
 #include "fixres/cli/options.h"
 #include "fixres/cli/output.h"
-#include "fixres/engine/metrics.h"
+#include "fixres/core/metrics.h"
 #include "fixres/io/npy.h"
 
 namespace fixres::cli {

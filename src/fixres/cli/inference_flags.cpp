@@ -5,63 +5,44 @@
 
 namespace fixres::cli {
 
-void add_normalization_flags(CLI::App& app, NormalizationFlags& flags) {
-  app.add_option("--mean", flags.mean, "Normalisation mean R G B (default: what the weights were trained with)")
-      ->expected(3);
-  app.add_option("--std", flags.std, "Normalisation std R G B (default: what the weights were trained with)")
-      ->expected(3);
-  app.add_flag("--channels-last,!--contiguous", flags.channels_last,
-               "Memory format of the network's activations: channels-last (default; oneDNN's fast path, ~30% "
-               "faster on CPU) or --contiguous (NCHW, as the Python seed)");
-  app.add_flag("--fold-bn,!--no-fold-bn", flags.fold_batch_norms,
-               "Run each convolution whose batch-norm is frozen with the normalisation folded into its weights "
-               "(default; one pass less over every activation map). --no-fold-bn: PyTorch's unfolded arithmetic, "
-               "and no second copy of the convolution weights in memory");
+void add_inference_flags(CLI::App& app, engine::ModelConfig& model, engine::InferenceDataConfig& data, CliFlags& cli) {
+  add_model_flags(app, model, /*weights_required=*/true);
+  auto* imnet = app.add_option("--imnet-path", cli.imnet_path, "ImageNet root holding train/ and val/");
+  auto* folder = app.add_option("--dataset-path", data.dataset_path,
+                                "One ImageFolder (a sub-folder per class) instead of --imnet-path");
+  imnet->excludes(folder);
+  add_strict_images_flag(app, data.strict_images);
+  add_loader_flags(app, data.batch, data.workers);
+  add_dist_flags(app, data.dist);
+  add_cli_flags(app, cli);
 }
 
-void add_inference_flags(CLI::App& app, InferenceFlags& flags, int default_input_size) {
-  add_model_flags(app, flags.model, /*weights_required=*/true);
-  add_data_flags(app, flags.data);
-  add_runtime_flags(app, flags.runtime, default_input_size);
-  add_normalization_flags(app, flags.normalization);
-  add_dist_flags(app, flags.dist);
-  add_json_flag(app, flags.json_path);
-}
-
-engine::ModelConfig model_config(const ModelFlags& model, const RuntimeFlags& runtime,
-                                 const NormalizationFlags& normalization) {
-  engine::ModelConfig config;
-  config.architecture = model.architecture;
-  config.efficientnet_model = model.efficientnet_model;
-  config.weight_path = model.weight_path;
-  config.strict = !model.non_strict;
-  config.device = runtime.device;
-  config.channels_last = normalization.channels_last;
-  config.fold_batch_norms = normalization.fold_batch_norms;
-  if (normalization.mean.empty() != normalization.std.empty()) {
-    throw UsageError("--mean and --std go together (three values each)");
-  }
-  if (!normalization.mean.empty()) {
-    config.mean = std::array<float, 3>{normalization.mean[0], normalization.mean[1], normalization.mean[2]};
-    config.std = std::array<float, 3>{normalization.std[0], normalization.std[1], normalization.std[2]};
-  }
-  return config;
-}
-
-engine::InferenceDataConfig data_config(const InferenceFlags& flags) {
-  engine::InferenceDataConfig config;
-  config.dataset_path = flags.data.evaluation_folder();
-  config.batch = flags.runtime.batch;
-  config.workers = flags.runtime.workers;
-  config.strict_images = flags.data.strict_images;
-  config.dist = flags.dist;
-  return config;
+void resolve_dataset_path(engine::InferenceDataConfig& data, const CliFlags& cli) {
+  if (!data.dataset_path.empty()) return;
+  if (cli.imnet_path.empty()) throw UsageError("give --imnet-path ROOT (uses ROOT/val) or --dataset-path DIR");
+  data.dataset_path = cli.imnet_path + "/val";
 }
 
 nlohmann::json skipped_json(const std::vector<engine::SkippedImageReport>& skipped) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& s : skipped) list.push_back({{"index", s.index}, {"path", s.path}, {"reason", s.reason}});
   return list;
+}
+
+nlohmann::json inference_report_json(const engine::InferenceRunReport& report, const engine::ModelConfig& model,
+                                     const engine::InferenceDataConfig& data) {
+  return {{"architecture", report.architecture},
+          {"weights", model.weight_path},
+          {"dataset", data.dataset_path},
+          {"input_size", report.input_size},
+          {"top1", report.counts.top1_percent()},
+          {"top5", report.counts.top5_percent()},
+          {"seconds", report.seconds},
+          {"images_per_second", report.images_per_second},
+          {"normalization", report.normalization},
+          {"world_size", report.world_size},
+          {"skipped_images", report.skipped.size()},
+          {"skipped", skipped_json(report.skipped)}};
 }
 
 }  // namespace fixres::cli

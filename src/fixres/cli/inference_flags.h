@@ -1,52 +1,49 @@
 #pragma once
-/// The flags evaluate, extract and sweep share (and finetune/train may reuse): the shared groups of
-/// cli/options.h, the distributed flags, --mean/--std, --channels-last, --fold-bn, and their translation into
-/// the engine's torch-free configs (engine/model_config.h, engine/inference_config.h).
+/// The flags evaluate, extract and sweep share, bound straight onto the engine's configs
+/// (core/model_config.h, core/inference_config.h), and what their outputs share: the JSON of an
+/// inference report and its list of skipped images.
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <string>
 #include <vector>
 
+#include "fixres/cli/engine_loader.h"
 #include "fixres/cli/options.h"
-#include "fixres/dist/options.h"
-#include "fixres/engine/inference_config.h"
-#include "fixres/engine/model_config.h"
+#include "fixres/cli/output.h"
+#include "fixres/core/inference_config.h"
+#include "fixres/core/model_config.h"
 
 namespace fixres::cli {
 
-/// --mean R G B --std R G B (override the weights' normalisation), --channels-last/--contiguous,
-/// --fold-bn/--no-fold-bn
-struct NormalizationFlags {
-  std::vector<float> mean;
-  std::vector<float> std;
-  bool channels_last = true;  ///< --channels-last (default) / --contiguous
-  bool fold_batch_norms = true;  ///< --fold-bn (default) / --no-fold-bn
-};
-void add_normalization_flags(CLI::App& app, NormalizationFlags& flags);
+/// The model flags (weights required), --imnet-path/--dataset-path, --strict-images, --batch,
+/// --workers, the distributed flags, --threads and --json. --input-size is the caller's (sweep
+/// takes --sizes instead).
+void add_inference_flags(CLI::App& app, engine::ModelConfig& model, engine::InferenceDataConfig& data, CliFlags& cli);
 
-struct InferenceFlags {
-  ModelFlags model;
-  DataFlags data;
-  RuntimeFlags runtime;
-  NormalizationFlags normalization;
-  dist::DistOptions dist;
-  std::string json_path;
-};
+/// data.dataset_path: --dataset-path DIR as given, else --imnet-path ROOT's ROOT/val (a no-op once
+/// set). Throws UsageError when neither was given.
+void resolve_dataset_path(engine::InferenceDataConfig& data, const CliFlags& cli);
 
-/// Every shared flag; `default_input_size` <= 0 leaves out --input-size.
-void add_inference_flags(CLI::App& app, InferenceFlags& flags, int default_input_size);
+/// An engine entry point of an inference command (EngineApi::evaluate, extract, sweep).
+template <typename Config, typename Result>
+using InferenceEntry = Result (*engine::EngineApi::*)(const Config&, const engine::Reporter&);
 
-/// ModelConfig from the model, runtime and normalisation flags (weights required by the caller's
-/// flag declaration). Throws UsageError for --mean without --std.
-engine::ModelConfig model_config(const ModelFlags& model, const RuntimeFlags& runtime,
-                                 const NormalizationFlags& normalization);
-
-/// The dataset (ROOT/val or DIR), loader settings and distributed options.
-engine::InferenceDataConfig data_config(const InferenceFlags& flags);
+/// evaluate's, extract's and sweep's start: the dataset path resolved, the engine loaded with
+/// --threads, `entry` run.
+template <typename Config, typename Result>
+Result run_inference_command(BoundCommand<Config>& command, InferenceEntry<Config, Result> entry) {
+  resolve_dataset_path(command.config.data, command.cli);
+  const engine::EngineApi& api = engine_api_with_threads(command.cli.threads);
+  return (api.*entry)(command.config, terminal_reporter());
+}
 
 /// [{"index", "path", "reason"}, …]
 nlohmann::json skipped_json(const std::vector<engine::SkippedImageReport>& skipped);
+
+/// The JSON fields every inference report has (architecture, weights, dataset, input size,
+/// counts, timing, normalisation, ranks, skipped images); commands add their own.
+nlohmann::json inference_report_json(const engine::InferenceRunReport& report, const engine::ModelConfig& model,
+                                     const engine::InferenceDataConfig& data);
 
 }  // namespace fixres::cli

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fixres/core/format.h"
 #include "fixres/cli/command.h"
 #include "fixres/cli/engine_loader.h"
 #include "fixres/cli/options.h"
@@ -101,17 +102,7 @@ void inspect_file(const InspectFlags& flags) {
                                {"other", other}});
 }
 
-std::string millions(std::int64_t count) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1fM", static_cast<double>(count) / 1e6);
-  return buffer;
-}
-
-std::string triplet(const std::array<float, 3>& v) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%g,%g,%g", v[0], v[1], v[2]);
-  return buffer;
-}
+std::string millions(std::int64_t count) { return engine::format_number("%.1fM", static_cast<double>(count) / 1e6); }
 
 // --architecture X [--EfficientNet-models M] [--manifest]: the network built by libfixres.so
 // (shapes only). With --manifest, only the manifest lines, so that they can be diffed.
@@ -130,7 +121,7 @@ void inspect_architecture(const InspectFlags& flags) {
     print_line("embedding: " + std::to_string(info.embedding_dim) + ", classes: " + std::to_string(info.num_classes));
     print_line("sizes: trained at " + std::to_string(info.train_size) + ", FixRes test size " +
                std::to_string(info.test_size));
-    print_line("normalisation: mean " + triplet(info.mean) + " std " + triplet(info.std) + ", " + info.interpolation +
+    print_line("normalisation: mean " + engine::format_triplet(info.mean) + " std " + engine::format_triplet(info.std) + ", " + info.interpolation +
                " resize");
   }
   nlohmann::json manifest = nlohmann::json::array();

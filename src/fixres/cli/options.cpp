@@ -6,51 +6,62 @@
 
 namespace fixres::cli {
 
-void add_model_flags(CLI::App& app, ModelFlags& flags, bool weights_required) {
-  app.add_option("--architecture", flags.architecture,
-                 "Network: ResNet50, IGAM_Resnext101_32x48d, PNASNet, EfficientNet")
+void add_model_flags(CLI::App& app, engine::ModelConfig& model, bool weights_required) {
+  app.add_option("--architecture", model.architecture, "Network: ResNet50, IGAM_Resnext101_32x48d, PNASNet, EfficientNet")
       ->capture_default_str();
-  app.add_option("--EfficientNet-models", flags.efficientnet_model,
+  model.efficientnet_model = kDefaultEfficientNet;
+  app.add_option("--EfficientNet-models", model.efficientnet_model,
                  "timm name with --architecture EfficientNet: tf_efficientnet_b0 … b8, _ap/_ns, "
                  "tf_efficientnet_l2_ns, tf_efficientnet_l2_ns_475")
       ->capture_default_str();
-  auto* weights = app.add_option("--weight-path,--resnet-weight-path", flags.weight_path,
+  auto* weights = app.add_option("--weight-path,--resnet-weight-path", model.weight_path,
                                  "Weights: .pth (legacy or zip) or .safetensors");
   if (weights_required) weights->required();
-  app.add_flag("--non-strict", flags.non_strict,
-               "Allow missing/unexpected weights (default: every tensor must load)");
+  app.add_flag_callback("--non-strict", [&model] { model.strict = false; },
+                        "Allow missing/unexpected weights (default: every tensor must load)");
+  app.add_option("--device", model.device, "cpu or cuda[:index]")->capture_default_str();
+  auto triplet = [](std::optional<std::array<float, 3>>& target) {
+    return [&target](const std::vector<float>& v) { target = std::array<float, 3>{v[0], v[1], v[2]}; };
+  };
+  auto* mean = app.add_option_function<std::vector<float>>(
+                      "--mean", triplet(model.mean), "Normalisation mean R G B (default: what the weights were trained with)")
+                   ->expected(3);
+  auto* std = app.add_option_function<std::vector<float>>(
+                     "--std", triplet(model.std), "Normalisation std R G B (default: what the weights were trained with)")
+                  ->expected(3);
+  mean->needs(std);
+  std->needs(mean);
+  model.channels_last = true;  // the CLI's default: oneDNN's fast path
+  app.add_flag("--channels-last,!--contiguous", model.channels_last,
+               "Memory format of the network's activations: channels-last (default; oneDNN's fast path, ~30% "
+               "faster on CPU) or --contiguous (NCHW, as the Python seed)");
+  app.add_flag("--fold-bn,!--no-fold-bn", model.fold_batch_norms,
+               "Run each convolution whose batch-norm is frozen with the normalisation folded into its weights "
+               "(default; one pass less over every activation map). --no-fold-bn: PyTorch's unfolded arithmetic, "
+               "and no second copy of the convolution weights in memory");
 }
 
-void add_data_flags(CLI::App& app, DataFlags& flags) {
-  auto* imnet = app.add_option("--imnet-path", flags.imnet_path, "ImageNet root holding train/ and val/");
-  auto* folder = app.add_option("--dataset-path", flags.dataset_path,
-                                "One ImageFolder (a sub-folder per class) instead of --imnet-path");
-  imnet->excludes(folder);
-  app.add_flag("--strict-images", flags.strict_images,
+void add_input_size_flag(CLI::App& app, int& size) {
+  // Checked by the engine against the architecture (positive, large enough, at most 4096): a
+  // bad size is an input error (exit 1) that names the architecture's minimum.
+  app.add_option("--input-size", size, "Test (or train) resolution in pixels")->capture_default_str();
+}
+
+void add_loader_flags(CLI::App& app, int& batch, int& workers) {
+  app.add_option("--batch", batch, "Images per batch (per process)")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+  app.add_option("--workers", workers, "Image loading threads")->capture_default_str()->check(CLI::Range(0, 1024));
+}
+
+void add_strict_images_flag(CLI::App& app, bool& strict_images) {
+  app.add_flag("--strict-images", strict_images,
                "Fail on the first unreadable image (default: skip, count and report it)");
 }
 
-std::string DataFlags::evaluation_folder() const {
-  if (!dataset_path.empty()) return dataset_path;
-  if (!imnet_path.empty()) return imnet_path + "/val";
-  throw UsageError("give --imnet-path ROOT (uses ROOT/val) or --dataset-path DIR");
-}
-
-void add_runtime_flags(CLI::App& app, RuntimeFlags& flags, int default_input_size) {
-  flags.input_size = default_input_size;
-  if (default_input_size > 0) {  // commands with several sizes (sweep) pass 0: no --input-size
-    // Checked by the engine against the architecture (positive, large enough, at most 4096): a
-    // bad size is an input error (exit 1) that names the architecture's minimum.
-    app.add_option("--input-size", flags.input_size, "Test (or train) resolution in pixels")->capture_default_str();
-  }
-  app.add_option("--batch", flags.batch, "Images per batch (per process)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1 << 20));
-  app.add_option("--workers", flags.workers, "Image loading threads")->capture_default_str()->check(CLI::Range(0, 1024));
-  app.add_option("--threads", flags.threads, "Intra-op compute threads (0: all cores)")
+void add_cli_flags(CLI::App& app, CliFlags& cli) {
+  app.add_option("--threads", cli.threads, "Intra-op compute threads (0: all cores)")
       ->capture_default_str()
       ->check(CLI::Range(0, 4096));
-  app.add_option("--device", flags.device, "cpu or cuda[:index]")->capture_default_str();
+  add_json_flag(app, cli.json_path);
 }
 
 void add_json_flag(CLI::App& app, std::string& json_path) {

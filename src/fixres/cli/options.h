@@ -6,37 +6,45 @@
 #include <string>
 #include <vector>
 
+#include "fixres/core/model_config.h"
+
 namespace fixres::cli {
 
-/// --architecture, --EfficientNet-models, --weight-path (alias --resnet-weight-path), --non-strict
-struct ModelFlags {
-  std::string architecture = "ResNet50";
-  std::string efficientnet_model = "tf_efficientnet_b0_ap";
-  std::string weight_path;
-  bool non_strict = false;
+/// What the CLI keeps to itself: settings the engine never sees.
+struct CliFlags {
+  int threads = 0;          ///< --threads: LibTorch's intra-op threads (0: all cores), set before the engine runs
+  std::string json_path;    ///< --json FILE
+  std::string imnet_path;   ///< --imnet-path ROOT: the engine gets ROOT/val (and ROOT/train) as folders
+  bool no_val = false;      ///< --no-val (finetune, train): no validation folder for the engine
 };
-void add_model_flags(CLI::App& app, ModelFlags& flags, bool weights_required);
 
-/// --imnet-path ROOT (ROOT/train, ROOT/val) or --dataset-path DIR (one ImageFolder)
-struct DataFlags {
-  std::string imnet_path;
-  std::string dataset_path;
-  bool strict_images = false;
-  /// The folder to evaluate on: ROOT/val or DIR. Throws UsageError when neither was given.
-  std::string evaluation_folder() const;
+/// A command's state: the engine's config its flags are bound onto, and what the CLI keeps.
+template <typename Config>
+struct BoundCommand {
+  Config config;
+  CliFlags cli;
 };
-void add_data_flags(CLI::App& app, DataFlags& flags);
 
-/// --input-size --batch --workers --threads --device
-struct RuntimeFlags {
-  int input_size = 224;
-  int batch = 32;
-  int workers = 4;
-  int threads = 0;  ///< 0: all cores
-  std::string device = "cpu";
-};
-/// default_input_size <= 0: no --input-size flag (commands that take several sizes).
-void add_runtime_flags(CLI::App& app, RuntimeFlags& flags, int default_input_size);
+/// The default --EfficientNet-models value.
+inline constexpr const char* kDefaultEfficientNet = "tf_efficientnet_b0_ap";
+
+/// Onto `model` itself: --architecture, --EfficientNet-models (default tf_efficientnet_b0_ap),
+/// --weight-path (alias --resnet-weight-path), --non-strict, --device, --mean R G B / --std R G B
+/// (together), --channels-last/--contiguous, --fold-bn/--no-fold-bn. The engine checks the values
+/// (engine::resolve_model).
+void add_model_flags(CLI::App& app, engine::ModelConfig& model, bool weights_required);
+
+/// --input-size onto `size` (its current value is the default shown).
+void add_input_size_flag(CLI::App& app, int& size);
+
+/// --batch and --workers onto the engine's fields (current values are the defaults shown).
+void add_loader_flags(CLI::App& app, int& batch, int& workers);
+
+/// --strict-images onto the engine's field.
+void add_strict_images_flag(CLI::App& app, bool& strict_images);
+
+/// --threads and --json.
+void add_cli_flags(CLI::App& app, CliFlags& cli);
 
 /// A list of sizes: "224,288,320", "224:448:32" (start:stop:step, stop included when on the grid)
 /// or a mix of both separated by commas. Syntax errors are UsageError naming `flag`; a step that is
@@ -44,7 +52,7 @@ void add_runtime_flags(CLI::App& app, RuntimeFlags& flags, int default_input_siz
 /// the network is the engine's call.
 std::vector<int> parse_sizes(const std::string& text, const std::string& flag);
 
-/// --json FILE
+/// --json FILE (commands without --threads)
 void add_json_flag(CLI::App& app, std::string& json_path);
 
 }  // namespace fixres::cli

@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "fixres/engine/metrics.h"
-#include "fixres/engine/reporter.h"
+#include "fixres/core/metrics.h"
+#include "fixres/core/reporter.h"
 
 namespace fixres::cli {
 

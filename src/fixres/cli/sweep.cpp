@@ -6,28 +6,25 @@
 #include <optional>
 #include <stdexcept>
 
+#include "fixres/core/format.h"
 #include "fixres/cli/command.h"
 #include "fixres/cli/engine_loader.h"
 #include "fixres/cli/inference_flags.h"
 #include "fixres/cli/output.h"
-#include "fixres/engine/svg_plot.h"
+#include "fixres/core/svg_plot.h"
 #include "fixres/io/atomic_file.h"
 
 namespace fixres::cli {
 namespace {
 
-struct SweepFlags {
-  InferenceFlags common;
+/// The engine's config, bound to the flags, and what the CLI keeps (the sizes as typed, the plot).
+struct SweepCommand : BoundCommand<engine::SweepConfig> {
   std::string sizes;
-  std::string calibrate_path;
-  std::int64_t calibrate_images = 0;
   std::string plot_path;
 };
 
 std::string percent(const engine::TopkCounts& c, bool top5) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f", top5 ? c.top5_percent() : c.top1_percent());
-  return text;
+  return engine::format_fixed(top5 ? c.top5_percent() : c.top1_percent(), 2);
 }
 
 std::string svg_plot(const engine::SweepResult& result) {
@@ -61,22 +58,18 @@ std::string svg_plot(const engine::SweepResult& result) {
   return engine::render_svg(plot);
 }
 
-void run(const SweepFlags& flags) {
-  engine::SweepConfig config;
-  config.model = model_config(flags.common.model, flags.common.runtime, flags.common.normalization);
-  config.data = data_config(flags.common);
-  config.sizes = parse_sizes(flags.sizes, "--sizes");
-  config.calibrate_path = flags.calibrate_path;
-  config.calibrate_images = flags.calibrate_images;
+void run(SweepCommand& command) {
+  engine::SweepConfig& config = command.config;
+  resolve_dataset_path(config.data, command.cli);  // usage errors first (run_inference_command keeps it)
+  config.sizes = parse_sizes(command.sizes, "--sizes");
   // Output files are checked before the long run.
-  for (const std::string& path : {flags.common.json_path, flags.plot_path}) {
+  for (const std::string& path : {command.cli.json_path, command.plot_path}) {
     if (path.empty()) continue;
     const auto parent = std::filesystem::path(path).parent_path();
     io::ensure_writable_directory(parent.empty() ? "." : parent.string());
   }
 
-  const engine::EngineApi& api = engine_api_with_threads(flags.common.runtime.threads);
-  const engine::SweepResult result = api.sweep(config, terminal_reporter());
+  const engine::SweepResult result = run_inference_command(command, &engine::EngineApi::sweep);
   if (!result.is_main) return;
 
   const bool calibrated = result.best_calibrated_size.has_value();
@@ -115,9 +108,9 @@ void run(const SweepFlags& flags) {
                      {"images", row.plain.images},
                      {"seconds", row.seconds}});
   }
-  write_json(flags.common.json_path,
+  write_json(command.cli.json_path,
              {{"architecture", result.architecture},
-              {"weights", flags.common.model.weight_path},
+              {"weights", config.model.weight_path},
               {"dataset", config.data.dataset_path},
               {"best_size", result.best_size},
               {"best_size_calibrated", result.best_calibrated_size ? nlohmann::json(*result.best_calibrated_size) : nullptr},
@@ -128,23 +121,23 @@ void run(const SweepFlags& flags) {
               {"world_size", result.world_size},
               {"skipped_images", result.skipped.size()},
               {"skipped", skipped_json(result.skipped)}});
-  if (!flags.plot_path.empty()) io::write_file_atomically(flags.plot_path, svg_plot(result));
+  if (!command.plot_path.empty()) io::write_file_atomically(command.plot_path, svg_plot(result));
 }
 
 }  // namespace
 
 Command add_sweep(CLI::App& root) {
-  auto flags = std::make_shared<SweepFlags>();
+  auto command = std::make_shared<SweepCommand>();
   CLI::App* app = root.add_subcommand("sweep", "Accuracy across test sizes, plain and after batch-norm recalibration");
-  add_inference_flags(*app, flags->common, /*default_input_size=*/0);
-  app->add_option("--sizes", flags->sizes, "Test sizes: 224,288,320 or START:STOP:STEP (224:448:32, STOP included)")
+  add_inference_flags(*app, command->config.model, command->config.data, command->cli);
+  app->add_option("--sizes", command->sizes, "Test sizes: 224,288,320 or START:STOP:STEP (224:448:32, STOP included)")
       ->required();
-  app->add_option("--calibrate-path", flags->calibrate_path,
+  app->add_option("--calibrate-path", command->config.calibrate_path,
                   "ImageFolder whose images (labels unused) recalibrate the adapted batch-norm layers at each size");
-  app->add_option("--calibrate-images", flags->calibrate_images, "Images used for each recalibration (K)")
+  app->add_option("--calibrate-images", command->config.calibrate_images, "Images used for each recalibration (K)")
       ->check(CLI::PositiveNumber);
-  app->add_option("--plot", flags->plot_path, "Write accuracy against test size as an SVG chart");
-  return {app, [flags] { run(*flags); }};
+  app->add_option("--plot", command->plot_path, "Write accuracy against test size as an SVG chart");
+  return {app, [command] { run(*command); }};
 }
 
 }  // namespace fixres::cli

@@ -4,44 +4,29 @@
 #include "fixres/cli/engine_loader.h"
 #include "fixres/cli/output.h"
 #include "fixres/cli/training_flags.h"
-#include "fixres/engine/train.h"
+#include "fixres/core/train.h"
 
 namespace fixres::cli {
-namespace {
-
-struct TrainFlags {
-  TrainingFlags training;
-  std::int64_t repetitions = 3;
-  double len_factor = 2.0;
-};
-
-void run(const TrainFlags& flags) {
-  engine::TrainConfig config;
-  config.model = training_model_config(flags.training);
-  config.data = training_data(flags.training);
-  config.training = training_options(flags.training);
-  config.repetitions = flags.repetitions;
-  config.len_factor = flags.len_factor;
-  const engine::EngineApi& api = engine_api_with_threads(flags.training.runtime.threads);
-  const engine::TrainingResult result = api.train(config, terminal_reporter());
-  if (!result.is_main) return;
-  report_training(result, flags.training.json_path);
-}
-
-}  // namespace
 
 Command add_train(CLI::App& root) {
-  auto flags = std::make_shared<TrainFlags>();
+  auto command = std::make_shared<BoundCommand<engine::TrainConfig>>();
+  engine::TrainConfig& config = command->config;
   CLI::App* app = root.add_subcommand(
       "train", "Train from scratch with repeated augmentation (main_resnet50_scratch.py)");
-  add_training_flags(*app, flags->training, TrainingDefaults{120, 0.02, 224, 64, false});
-  app->add_option("--repetitions", flags->repetitions, "Repeated augmentation: copies of each image per epoch")
+  TrainingDefaults defaults;  // main_resnet50_scratch.py's
+  defaults.epochs = 120;
+  defaults.learning_rate = 0.02;
+  defaults.input_size = 224;
+  defaults.batch = 64;
+  defaults.weights_required = false;
+  add_training_flags(*app, {config.model, config.data, config.training, command->cli}, defaults);
+  app->add_option("--repetitions", config.repetitions, "Repeated augmentation: copies of each image per epoch")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  app->add_option("--len-factor", flags->len_factor, "Repeated augmentation: epoch length as a multiple of the dataset")
+  app->add_option("--len-factor", config.len_factor, "Repeated augmentation: epoch length as a multiple of the dataset")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  return {app, [flags] { run(*flags); }};
+  return {app, [command] { run_training_command(*command, &engine::EngineApi::train); }};
 }
 
 }  // namespace fixres::cli

@@ -4,10 +4,11 @@
 #include <memory>
 #include <string>
 
+#include "fixres/core/format.h"
 #include "fixres/cli/command.h"
 #include "fixres/cli/options.h"
 #include "fixres/cli/output.h"
-#include "fixres/engine/zoo.h"
+#include "fixres/core/zoo.h"
 
 namespace fixres::cli {
 namespace {
@@ -21,42 +22,38 @@ std::string pad(const std::string& text, std::size_t width) {
   return text.size() >= width ? text : text + std::string(width - text.size(), ' ');
 }
 
-std::string fixed1(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f", value);
-  return buffer;
-}
+std::string fixed1(double value) { return engine::format_fixed(value, 1); }
 
 std::string normalisation(const engine::ZooEntry& e) {
-  return e.mean[0] == 0.5f ? "mean=std=0.5" : "ImageNet mean/std";
+  return e.mean()[0] == 0.5f ? "mean=std=0.5" : "ImageNet mean/std";
 }
 
 void run(const ZooFlags& flags) {
   const auto& entries = engine::zoo_entries();
   print_line(pad("Model", 27) + pad("Size", 6) + pad("Params", 8) + pad("Top-1/Top-5", 13) + "Weights");
   for (const auto& e : entries) {
-    print_line(pad(e.model, 27) + pad(std::to_string(e.test_size), 6) + pad(e.parameters, 8) +
-               pad(fixed1(e.top1) + "/" + fixed1(e.top5), 13) + (e.url.empty() ? e.file : e.url));
+    print_line(pad(e.model(), 27) + pad(std::to_string(e.test_size()), 6) + pad(e.parameters(), 8) +
+               pad(fixed1(e.top1()) + "/" + fixed1(e.top5()), 13) + (e.url().empty() ? e.file() : e.url()));
   }
   print_line("");
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& e : entries) {
-    print_line(e.model + " (" + normalisation(e) + "):");
-    if (!e.url.empty()) print_line("  " + engine::download_command(e));
+    print_line(e.model() + " (" + normalisation(e) + "):");
+    if (!e.url().empty()) print_line("  " + engine::download_command(e));
     print_line("  " + engine::evaluate_command(e, flags.imnet_path));
-    if (!e.note.empty()) print_line("  " + e.note);
-    rows.push_back({{"model", e.model},
-                    {"file", e.file},
-                    {"url", e.url},
-                    {"architecture", e.architecture},
-                    {"efficientnet_model", e.efficientnet_model},
-                    {"test_size", e.test_size},
-                    {"parameters", e.parameters},
-                    {"top1", e.top1},
-                    {"top5", e.top5},
-                    {"mean", e.mean},
-                    {"std", e.std},
-                    {"note", e.note},
+    if (!e.note().empty()) print_line("  " + e.note());
+    rows.push_back({{"model", e.model()},
+                    {"file", e.file()},
+                    {"url", e.url()},
+                    {"architecture", e.architecture()},
+                    {"efficientnet_model", e.efficientnet_model()},
+                    {"test_size", e.test_size()},
+                    {"parameters", e.parameters()},
+                    {"top1", e.top1()},
+                    {"top5", e.top5()},
+                    {"mean", e.mean()},
+                    {"std", e.std()},
+                    {"note", e.note()},
                     {"download", engine::download_command(e)},
                     {"command", engine::evaluate_command(e, flags.imnet_path)}});
   }

@@ -26,7 +26,9 @@ std::string pipeline_kind_name(PipelineKind kind) {
 }
 
 Pipeline::Pipeline(PipelineSpec spec) : spec_(spec) {
-  if (spec_.size <= 0) throw std::invalid_argument("Pipeline: size must be positive, got " + std::to_string(spec_.size));
+  // An internal invariant, not input validation: sizes are checked where they enter the engine
+  // (engine::check_input_size, with the flag's name).
+  if (spec_.size <= 0) throw std::logic_error("Pipeline: size must be positive, got " + std::to_string(spec_.size));
   if (spec_.jitter >= 0.0f) {
     jitter_ = spec_.jitter;
   } else {

@@ -39,7 +39,7 @@
 #include <vector>
 
 #include "fixres/dist/errors.h"
-#include "fixres/dist/options.h"
+#include "fixres/core/dist_options.h"
 #include "fixres/dist/rank_info.h"
 
 namespace c10d {

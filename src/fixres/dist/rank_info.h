@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "fixres/dist/errors.h"
-#include "fixres/dist/options.h"
+#include "fixres/core/dist_options.h"
 
 namespace fixres::dist {
 

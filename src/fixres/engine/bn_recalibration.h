@@ -22,7 +22,7 @@
 
 #include "fixres/data/dataset.h"
 #include "fixres/engine/model_setup.h"
-#include "fixres/engine/reporter.h"
+#include "fixres/core/reporter.h"
 #include "fixres/models/batch_norm.h"
 
 namespace fixres::engine {

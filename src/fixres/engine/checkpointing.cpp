@@ -30,7 +30,7 @@ bool CheckpointFolder::has_checkpoint() const { return enabled() && fs::is_regul
 nlohmann::json run_record_json(const RunRecord& r) {
   nlohmann::json j = {{"command", r.command},       {"architecture", r.architecture}, {"num_classes", r.num_classes},
                       {"input_size", r.input_size}, {"scaled_lr", r.scaled_lr},       {"world_size", r.world_size},
-                      {"seed", r.seed},             {"history", r.history}};
+                      {"seed", r.seed},             {"history", r.epochs}};
   if (r.before) j["before"] = *r.before;
   return j;
 }
@@ -45,7 +45,7 @@ RunRecord run_record_from_json(const nlohmann::json& j, const std::string& sourc
     r.scaled_lr = j.at("scaled_lr").get<double>();
     r.world_size = j.at("world_size").get<int>();
     r.seed = j.at("seed").get<std::uint64_t>();
-    r.history = j.at("history").get<std::vector<EpochRecord>>();
+    r.epochs = j.at("history").get<std::vector<EpochRecord>>();
     if (j.contains("before")) r.before = j.at("before").get<TopkCounts>();
     return r;
   } catch (const nlohmann::json::exception& e) {

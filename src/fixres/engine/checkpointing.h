@@ -25,7 +25,7 @@
 
 #include "fixres/engine/lr_schedule.h"
 #include "fixres/engine/optimizer.h"
-#include "fixres/engine/training_config.h"
+#include "fixres/core/training_config.h"
 #include "fixres/models/classifier.h"
 
 namespace fixres::engine {
@@ -47,19 +47,7 @@ class CheckpointFolder {
   std::string dir_;
 };
 
-/// What fixres_run.json holds.
-struct RunRecord {
-  std::string command;       ///< "finetune" or "train"
-  std::string architecture;  ///< registry row
-  std::int64_t num_classes = 0;
-  int input_size = 0;
-  double scaled_lr = 0.0;
-  int world_size = 1;
-  std::uint64_t seed = 0;
-  std::optional<TopkCounts> before;
-  std::vector<EpochRecord> history;
-};
-
+/// fixres_run.json holds a RunRecord (core/training_config.h), its epochs under "history".
 nlohmann::json run_record_json(const RunRecord& record);
 /// Throws std::runtime_error naming `source` when a field is missing or mistyped.
 RunRecord run_record_from_json(const nlohmann::json& j, const std::string& source);

@@ -1,4 +1,4 @@
-#include "fixres/engine/demo.h"
+#include "fixres/core/demo.h"
 
 #include <algorithm>
 #include <chrono>
@@ -10,9 +10,9 @@
 #include "fixres/data/fashion_mnist.h"
 #include "fixres/engine/checkpointing.h"
 #include "fixres/engine/demo_data.h"
-#include "fixres/engine/finetune.h"
-#include "fixres/engine/sweep.h"
-#include "fixres/engine/train.h"
+#include "fixres/core/finetune.h"
+#include "fixres/core/sweep.h"
+#include "fixres/core/train.h"
 #include "fixres/io/atomic_file.h"
 
 namespace fixres::engine {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "fixres/data/dataset.h"
-#include "fixres/engine/reporter.h"
+#include "fixres/core/reporter.h"
 
 namespace fixres::engine {
 

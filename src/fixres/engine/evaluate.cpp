@@ -1,4 +1,4 @@
-#include "fixres/engine/evaluate.h"
+#include "fixres/core/evaluate.h"
 
 #include "fixres/engine/inference.h"
 

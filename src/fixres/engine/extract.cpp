@@ -1,4 +1,4 @@
-#include "fixres/engine/extract.h"
+#include "fixres/core/extract.h"
 
 #include <filesystem>
 

@@ -1,4 +1,4 @@
-#include "fixres/engine/finetune.h"
+#include "fixres/core/finetune.h"
 
 #include <stdexcept>
 
@@ -25,9 +25,7 @@ TrainingResult run_finetune(const FinetuneConfig& config, const Reporter& report
   const dist::Context& context = *session.context;
 
   // The weights load with their own classifier; --num-classes then replaces it (transfer).
-  ModelConfig model_config = config.model;
-  model_config.num_classes = 0;
-  ModelSetup setup = session.setup_model(model_config, config.training.seed);
+  ModelSetup setup = session.setup_model(config.training.seed, /*num_classes=*/0);
   if (config.model.num_classes > 0 && config.model.num_classes != setup.model->num_classes()) {
     setup.model->reset_classifier(config.model.num_classes);
     session.reporter.message("classifier re-initialised with " + std::to_string(config.model.num_classes) +

@@ -99,22 +99,24 @@ void check_input_size(int size, const models::ArchitectureSpec& spec) {
   }
 }
 
+void check_loader_settings(std::int64_t batch, int workers) {
+  if (batch <= 0) throw std::invalid_argument("--batch must be positive, got " + std::to_string(batch));
+  if (workers < 0) throw std::invalid_argument("--workers must be >= 0, got " + std::to_string(workers));
+}
+
 InferenceSession open_inference_session(const ModelConfig& model, const InferenceDataConfig& data,
                                         const std::vector<int>& sizes, const Reporter& reporter) {
-  const models::ArchitectureSpec& spec = models::find_architecture(model.architecture, model.efficientnet_model);
-  for (int size : sizes) check_input_size(size, spec);
-  if (data.batch <= 0) throw std::invalid_argument("--batch must be positive, got " + std::to_string(data.batch));
-  if (data.workers < 0) throw std::invalid_argument("--workers must be >= 0, got " + std::to_string(data.workers));
-  const torch::Device device = parse_device(model.device);
+  ResolvedModel resolved = resolve_model(model);
+  for (int size : sizes) check_input_size(size, *resolved.spec);
+  check_loader_settings(data.batch, data.workers);
   if (data.dataset_path.empty()) throw std::invalid_argument("no dataset folder given");
 
   InferenceSession session;
   session.dataset = std::make_shared<data::ImageFolder>(data.dataset_path);
-  session.context = dist::init_distributed(data.dist, device);
+  session.context = dist::init_distributed(data.dist, resolved.device);
+  resolved.device = session.context->device();
   if (session.context->is_main()) session.reporter = reporter;
-  ModelConfig on_rank = model;
-  on_rank.device = session.context->device().str();
-  session.setup = setup_model(on_rank, session.reporter);
+  session.setup = setup_model(resolved, session.reporter);
   return session;
 }
 
@@ -141,11 +143,121 @@ InferenceOptions inference_options(const InferenceDataConfig& data, int size) {
   return options;
 }
 
+namespace {
+
+/// One batch through the network: logits (and embeddings, softmax rows when asked) on the CPU.
+struct ForwardOutput {
+  torch::Tensor logits, embedding, probabilities;
+};
+
+ForwardOutput forward_batch(const ModelSetup& setup, const torch::Tensor& images, const InferenceOptions& options) {
+  ForwardOutput out;
+  torch::Tensor x = setup.prepare_input(images);
+  if (options.embeddings) {
+    auto both = setup.model->forward_with_embedding(x);
+    out.logits = both.logits;
+    out.embedding = both.embedding.to(torch::kCPU, torch::kFloat32).contiguous();
+  } else {
+    out.logits = setup.model->forward(x);
+  }
+  if (options.collect) out.probabilities = torch::softmax(out.logits, 1).to(torch::kCPU, torch::kFloat32).contiguous();
+  out.logits = out.logits.to(torch::kCPU, torch::kFloat32).contiguous();
+  return out;
+}
+
+double rate(std::int64_t items, double seconds) { return seconds > 0 ? static_cast<double>(items) / seconds : 0.0; }
+
+void report_progress(const Reporter& reporter, const std::string& phase, std::int64_t done, std::int64_t total,
+                     double items_per_second) {
+  Progress progress;
+  progress.phase = phase;
+  progress.done = done;
+  progress.total = total;
+  progress.items_per_second = items_per_second;
+  reporter.progress(progress);
+}
+
+/// The skipped images over all ranks, in dataset order: the loader's own list, and with several
+/// ranks every rank learns them all through the gathered "processed" flags.
+std::vector<SkippedImageReport> gather_skipped(const std::vector<data::SkippedImage>& local_skipped,
+                                               const data::Sampler& sampler, const data::Dataset& dataset,
+                                               dist::Context& context) {
+  const std::int64_t n = dataset.size();
+  std::unordered_map<std::int64_t, std::string> reasons;
+  for (const auto& s : local_skipped) reasons[s.index] = s.reason;
+  std::vector<std::int64_t> skipped_indices;
+  if (!context.is_distributed()) {
+    for (const auto& s : local_skipped) skipped_indices.push_back(s.index);
+    std::sort(skipped_indices.begin(), skipped_indices.end());
+  } else {
+    std::vector<std::int64_t> order = sampler.indices(0);
+    torch::Tensor local_ok = torch::ones({static_cast<std::int64_t>(order.size()), 1}, torch::kFloat32);
+    for (std::size_t p = 0; p < order.size(); ++p) {
+      if (reasons.count(order[p])) local_ok[static_cast<std::int64_t>(p)][0] = 0.0f;
+    }
+    torch::Tensor all_ok = context.gather_rows(local_ok, order, n);
+    auto flags = all_ok.accessor<float, 2>();
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (flags[i][0] == 0.0f) skipped_indices.push_back(i);
+    }
+  }
+  std::vector<SkippedImageReport> skipped;
+  for (std::int64_t i : skipped_indices) {
+    auto it = reasons.find(i);
+    skipped.push_back({i, dataset.item_name(i), it != reasons.end() ? it->second : std::string("skipped on another rank")});
+  }
+  return skipped;
+}
+
+TopkCounts sum_over_ranks(const TopkCounts& local, dist::Context& context) {
+  if (!context.is_distributed()) return local;
+  auto sums = context.all_reduce_sum(std::vector<std::int64_t>{local.images, local.top1, local.top5});
+  TopkCounts total;
+  total.images = sums[0];
+  total.top1 = sums[1];
+  total.top5 = sums[2];
+  return total;
+}
+
+/// extract's rows: gathered in dataset order on every rank, the skipped images left out.
+void finish_collection(const Collector& collector, const data::Dataset& dataset, dist::Context& context,
+                       InferenceResult& result) {
+  const std::int64_t n = dataset.size();
+  if (!collector.softmax.defined()) {
+    throw std::runtime_error(dataset.describe() + ": no image could be read on rank " + std::to_string(context.rank()));
+  }
+  torch::Tensor softmax = collector.softmax, embed = collector.embedding, ok = collector.ok;
+  if (context.is_distributed()) {
+    softmax = context.gather_rows(softmax, collector.order, n);
+    if (embed.defined()) embed = context.gather_rows(embed, collector.order, n);
+    ok = context.gather_rows(ok, collector.order, n);
+  }
+  std::vector<std::int64_t> labels;
+  std::vector<std::int64_t> kept;
+  auto ok_rows = ok.accessor<float, 2>();
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (ok_rows[i][0] != 0.0f) {
+      kept.push_back(i);
+      labels.push_back(dataset.label(i));
+    }
+  }
+  if (static_cast<std::int64_t>(kept.size()) == n) {
+    result.softmax = softmax;
+    result.embedding = embed;
+  } else {
+    auto rows = torch::tensor(kept, torch::kInt64);
+    result.softmax = softmax.index_select(0, rows);
+    if (embed.defined()) result.embedding = embed.index_select(0, rows);
+  }
+  result.labels = torch::tensor(labels, torch::kInt64);
+}
+
+}  // namespace
+
 InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const data::Dataset> dataset,
                               const InferenceOptions& options, dist::Context& context, const Reporter& reporter,
                               const std::function<void(const InferenceBatch&)>& on_batch) {
   TORCH_CHECK(setup.model, "run_inference: no model");
-  check_input_size(options.input_size, *setup.spec);
   const std::int64_t n = dataset->size();
   TORCH_CHECK(n > 0, dataset->describe(), ": no images");
 
@@ -159,7 +271,6 @@ InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const dat
   loader.set_on_skip([&reporter](const data::SkippedImage& s) {
     reporter.message("skipped unreadable image " + s.name + ": " + s.reason);
   });
-
   Collector collector;
   if (options.collect) collector.order = sampler->indices(0);
 
@@ -175,110 +286,28 @@ InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const dat
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
     if (batch->indices.empty()) continue;
-    torch::Tensor x = setup.prepare_input(batch->images);
-    torch::Tensor logits, embedding;
-    if (options.embeddings) {
-      auto out = setup.model->forward_with_embedding(x);
-      logits = out.logits;
-      embedding = out.embedding.to(torch::kCPU, torch::kFloat32).contiguous();
-    } else {
-      logits = setup.model->forward(x);
-    }
-    torch::Tensor probabilities;
-    if (options.collect) probabilities = torch::softmax(logits, 1).to(torch::kCPU, torch::kFloat32).contiguous();
-    logits = logits.to(torch::kCPU, torch::kFloat32).contiguous();
+    const ForwardOutput out = forward_batch(setup, batch->images, options);
     torch::Tensor labels = batch->labels.to(torch::kInt64).contiguous();
-
     try {
-      local_counts += count_owned(logits, labels, batch->indices, context);
+      local_counts += count_owned(out.logits, labels, batch->indices, context);
     } catch (const std::invalid_argument& e) {
       throw std::runtime_error(dataset->describe() + ": " + e.what() + " (the network has " +
-                               std::to_string(logits.size(1)) + " classes)");
+                               std::to_string(out.logits.size(1)) + " classes)");
     }
-    if (options.collect) collector.add(probabilities, embedding, batch->indices);
-    if (on_batch) on_batch(InferenceBatch{logits, embedding, labels, &batch->indices});
-
+    if (options.collect) collector.add(out.probabilities, out.embedding, batch->indices);
+    if (on_batch) on_batch(InferenceBatch{out.logits, out.embedding, labels, &batch->indices});
     local_done += static_cast<std::int64_t>(batch->indices.size());
-    Progress progress;
-    progress.phase = options.phase;
-    progress.done = local_done;
-    progress.total = local_total;
-    const double elapsed = seconds_since(start);
-    progress.items_per_second = elapsed > 0 ? static_cast<double>(local_done) / elapsed : 0.0;
-    reporter.progress(progress);
+    report_progress(reporter, options.phase, local_done, local_total, rate(local_done, seconds_since(start)));
   }
   result.seconds = seconds_since(start);
   if (local_done < local_total) {  // skipped images: close the progress line
-    Progress progress;
-    progress.phase = options.phase;
-    progress.done = progress.total = local_total;
-    progress.items_per_second = result.seconds > 0 ? static_cast<double>(local_done) / result.seconds : 0.0;
-    reporter.progress(progress);
+    report_progress(reporter, options.phase, local_total, local_total, rate(local_done, result.seconds));
   }
 
-  // Skipped images: the loader's own list; with several ranks every rank learns them all through
-  // the gathered "processed" flags.
-  const std::vector<data::SkippedImage> local_skipped = loader.skipped();
-  std::unordered_map<std::int64_t, std::string> reasons;
-  for (const auto& s : local_skipped) reasons[s.index] = s.reason;
-  std::vector<std::int64_t> skipped_indices;
-  if (!context.is_distributed()) {
-    for (const auto& s : local_skipped) skipped_indices.push_back(s.index);
-    std::sort(skipped_indices.begin(), skipped_indices.end());
-  } else {
-    std::vector<std::int64_t> order = sampler->indices(0);
-    torch::Tensor local_ok = torch::ones({static_cast<std::int64_t>(order.size()), 1}, torch::kFloat32);
-    for (std::size_t p = 0; p < order.size(); ++p) {
-      if (reasons.count(order[p])) local_ok[static_cast<std::int64_t>(p)][0] = 0.0f;
-    }
-    torch::Tensor all_ok = context.gather_rows(local_ok, order, n);
-    auto flags = all_ok.accessor<float, 2>();
-    for (std::int64_t i = 0; i < n; ++i) {
-      if (flags[i][0] == 0.0f) skipped_indices.push_back(i);
-    }
-    auto sums = context.all_reduce_sum(std::vector<std::int64_t>{local_counts.images, local_counts.top1, local_counts.top5});
-    local_counts.images = sums[0];
-    local_counts.top1 = sums[1];
-    local_counts.top5 = sums[2];
-  }
-  result.counts = local_counts;
-  for (std::int64_t i : skipped_indices) {
-    auto it = reasons.find(i);
-    result.skipped.push_back({i, dataset->item_name(i),
-                              it != reasons.end() ? it->second : std::string("skipped on another rank")});
-  }
-  result.images_per_second = result.seconds > 0 ? static_cast<double>(result.counts.images) / result.seconds : 0.0;
-
-  if (options.collect) {
-    if (!collector.softmax.defined()) {
-      throw std::runtime_error(dataset->describe() + ": no image could be read on rank " +
-                               std::to_string(context.rank()));
-    }
-    torch::Tensor softmax = collector.softmax, embed = collector.embedding, ok = collector.ok;
-    if (context.is_distributed()) {
-      softmax = context.gather_rows(softmax, collector.order, n);
-      if (embed.defined()) embed = context.gather_rows(embed, collector.order, n);
-      ok = context.gather_rows(ok, collector.order, n);
-    }
-    std::vector<std::int64_t> labels;
-    std::vector<std::int64_t> kept;
-    auto ok_rows = ok.accessor<float, 2>();
-    for (std::int64_t i = 0; i < n; ++i) {
-      if (ok_rows[i][0] != 0.0f) {
-        kept.push_back(i);
-        labels.push_back(dataset->label(i));
-      }
-    }
-    if (static_cast<std::int64_t>(kept.size()) == n) {
-      result.softmax = softmax;
-      result.embedding = embed;
-    } else {
-      auto rows = torch::tensor(kept, torch::kInt64);
-      result.softmax = softmax.index_select(0, rows);
-      if (embed.defined()) result.embedding = embed.index_select(0, rows);
-    }
-    result.labels = torch::tensor(labels, torch::kInt64);
-  }
+  result.skipped = gather_skipped(loader.skipped(), *sampler, *dataset, context);
+  result.counts = sum_over_ranks(local_counts, context);
+  result.images_per_second = rate(result.counts.images, result.seconds);
+  if (options.collect) finish_collection(collector, *dataset, context, result);
   return result;
 }
 

@@ -21,10 +21,10 @@
 #include "fixres/data/dataset.h"
 #include "fixres/data/loader.h"
 #include "fixres/dist/context.h"
-#include "fixres/engine/inference_config.h"
-#include "fixres/engine/metrics.h"
+#include "fixres/core/inference_config.h"
+#include "fixres/core/metrics.h"
 #include "fixres/engine/model_setup.h"
-#include "fixres/engine/reporter.h"
+#include "fixres/core/reporter.h"
 
 namespace fixres::engine {
 
@@ -60,7 +60,8 @@ struct InferenceResult {
   torch::Tensor labels;     ///< images int64
 };
 
-/// Runs `setup.model` (eval mode is set here) over `dataset`. `on_batch` (may be empty) sees
+/// Runs `setup.model` (eval mode is set here) over `dataset` at options.input_size, a size the
+/// caller's session checked (check_input_size). `on_batch` (may be empty) sees
 /// every local batch. Throws data::ImageError with strict images, dist::DistributedError when a
 /// peer fails.
 InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const data::Dataset> dataset,
@@ -76,9 +77,10 @@ struct InferenceSession {
   Reporter reporter;
 };
 
-/// In cheap-errors-first order: the architecture (unknown name), every size in `sizes`
-/// (check_input_size), the device, the dataset folder (data::ImageFolder scan), the ranks
-/// (dist::init_distributed), then the network and its weights (setup_model).
+/// In cheap-errors-first order: the model (resolve_model: architecture, device, normalisation),
+/// every size in `sizes` (check_input_size), the loader settings, the dataset folder
+/// (data::ImageFolder scan), the ranks (dist::init_distributed, whose device replaces the
+/// resolved one), then the network and its weights (setup_model).
 InferenceSession open_inference_session(const ModelConfig& model, const InferenceDataConfig& data,
                                         const std::vector<int>& sizes, const Reporter& reporter);
 
@@ -88,8 +90,12 @@ InferenceRunReport run_report(const InferenceSession& session, int input_size, I
 /// InferenceOptions from the shared data config at `size`.
 InferenceOptions inference_options(const InferenceDataConfig& data, int size);
 
-/// Throws std::invalid_argument unless `size` is a usable test size for the architecture
-/// (positive and at least minimum_input_size).
+/// Throws std::invalid_argument (naming --input-size) unless `size` is a usable test size for the
+/// architecture (positive, at most 4096 and at least minimum_input_size). Called once, where a
+/// size enters the engine (the sessions); the loops take sizes as checked.
 void check_input_size(int size, const models::ArchitectureSpec& spec);
+
+/// Throws std::invalid_argument naming --batch / --workers unless batch > 0 and workers >= 0.
+void check_loader_settings(std::int64_t batch, int workers);
 
 }  // namespace fixres::engine

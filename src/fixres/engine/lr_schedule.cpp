@@ -7,9 +7,9 @@
 
 namespace fixres::engine {
 
-StepLr::StepLr(double base_lr, std::int64_t step_size, double gamma)
-    : base_lr_(base_lr), step_size_(step_size), gamma_(gamma) {
-  if (step_size_ <= 0) throw std::invalid_argument("StepLR: step size must be positive, got " + std::to_string(step_size));
+StepLr::StepLr(const StepLrOptions& options)
+    : base_lr_(options.base_lr()), step_size_(options.step_size()), gamma_(options.gamma()) {
+  if (step_size_ <= 0) throw std::invalid_argument("StepLR: step size must be positive, got " + std::to_string(step_size_));
 }
 
 double StepLr::lr_at(std::int64_t epoch) const {

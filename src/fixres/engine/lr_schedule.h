@@ -6,13 +6,22 @@
 #include <cstdint>
 #include <string>
 
+#include "fixres/core/arg.h"
 #include "fixres/io/training_checkpoint.h"
 
 namespace fixres::engine {
 
+/// StepLR's settings: StepLrOptions(base_lr).step_size(30).gamma(0.1) (the seed's values by default).
+struct StepLrOptions {
+  explicit StepLrOptions(double base_lr) : base_lr_(base_lr) {}
+  FIXRES_ARG(double, base_lr);
+  FIXRES_ARG(std::int64_t, step_size) = 30;
+  FIXRES_ARG(double, gamma) = 0.1;
+};
+
 class StepLr {
  public:
-  StepLr(double base_lr, std::int64_t step_size = 30, double gamma = 0.1);
+  explicit StepLr(const StepLrOptions& options);
 
   /// The learning rate of epoch `epoch` (0-based).
   double lr_at(std::int64_t epoch) const;

@@ -1,19 +1,13 @@
 #include "fixres/engine/model_setup.h"
 
-#include <cstdio>
 #include <stdexcept>
 
+#include "fixres/core/format.h"
 #include "fixres/io/state_dict.h"
+#include "fixres/models/load_weights.h"
 
 namespace fixres::engine {
 namespace {
-
-std::string format_triplet(const std::array<float, 3>& v) {
-  char text[96];
-  std::snprintf(text, sizeof text, "%g,%g,%g", static_cast<double>(v[0]), static_cast<double>(v[1]),
-                static_cast<double>(v[2]));
-  return text;
-}
 
 bool same(const std::array<float, 3>& a, const std::array<float, 3>& b) { return a == b; }
 
@@ -109,40 +103,60 @@ int minimum_input_size(const models::ArchitectureSpec& spec) {
   return spec.total_stride;
 }
 
-ModelSetup setup_model(const ModelConfig& config, const Reporter& reporter) {
-  ModelSetup setup;
-  setup.spec = &models::find_architecture(config.architecture, config.efficientnet_model);
-  setup.device = parse_device(config.device);
-  setup.normalization = choose_normalization(config, *setup.spec, &setup.normalization_note);
+ResolvedModel resolve_model(const ModelConfig& config) {
+  ResolvedModel model;
+  model.config = config;
+  model.spec = &models::find_architecture(config.architecture, config.efficientnet_model);
+  model.device = parse_device(config.device);
+  model.normalization = choose_normalization(config, *model.spec, &model.normalization_note);
   if (config.num_classes < 0) {
-    throw std::invalid_argument("number of classes must be positive, got " + std::to_string(config.num_classes));
+    throw std::invalid_argument("--num-classes must be positive, got " + std::to_string(config.num_classes));
   }
+  return model;
+}
 
-  io::StateDict weights;
-  if (!config.weight_path.empty()) weights = io::read_state_dict(config.weight_path);
+namespace {
 
+/// The network of `model` with as many classes as asked for, or as the weights' classifier has.
+std::shared_ptr<models::Classifier> build_network(const ResolvedModel& model, const io::StateDict& weights,
+                                                  const Reporter& reporter) {
+  const ModelConfig& config = model.config;
   models::ModelOptions options;
   options.efficientnet_model = config.efficientnet_model;
   options.num_classes = config.num_classes > 0 ? config.num_classes : 1000;
-  setup.model = setup.spec->build(options);
+  std::shared_ptr<models::Classifier> network = model.spec->build(options);
   if (config.num_classes == 0 && !weights.empty()) {
-    const std::int64_t rows = classifier_rows(weights, setup.model->classifier_name());
-    if (rows > 0 && rows != setup.model->num_classes()) {
-      setup.model->reset_classifier(rows);
+    const std::int64_t rows = classifier_rows(weights, network->classifier_name());
+    if (rows > 0 && rows != network->num_classes()) {
+      network->reset_classifier(rows);
       reporter.message("classifier: " + std::to_string(rows) + " classes (from " + config.weight_path + ")");
     }
   }
+  return network;
+}
+
+}  // namespace
+
+ModelSetup setup_model(const ResolvedModel& model, const Reporter& reporter) {
+  const ModelConfig& config = model.config;
+  ModelSetup setup;
+  setup.spec = model.spec;
+  setup.device = model.device;
+  setup.normalization = model.normalization;
+  setup.normalization_note = model.normalization_note;
+
+  io::StateDict weights;
+  if (!config.weight_path.empty()) weights = io::read_state_dict(config.weight_path);
+  setup.model = build_network(model, weights, reporter);
 
   if (config.weight_path.empty()) {
     setup.weights_source = "random initialisation";
   } else {
     setup.weights_source = config.weight_path;
-    try {
-      setup.load_report = models::load_state_dict(*setup.model, weights, config.strict);
-    } catch (const std::exception& e) {
-      throw std::runtime_error(config.weight_path + ": weights do not fit architecture " + setup.spec->name + " (" +
-                               setup.spec->description + "): " + e.what());
-    }
+    setup.load_report = models::load_weights(*setup.model, weights,
+                                             config.weight_path + ": weights do not fit architecture " +
+                                                 setup.spec->name + " (" + setup.spec->description + ")",
+                                             config.strict);
     if (!setup.load_report.ok()) {
       reporter.message("warning: " + config.weight_path + " loaded partially into " + setup.spec->name + ": " +
                        setup.load_report.describe());
@@ -156,6 +170,10 @@ ModelSetup setup_model(const ModelConfig& config, const Reporter& reporter) {
   setup.model->eval();
   reporter.message("normalisation: " + setup.normalization_note);
   return setup;
+}
+
+ModelSetup setup_model(const ModelConfig& config, const Reporter& reporter) {
+  return setup_model(resolve_model(config), reporter);
 }
 
 }  // namespace fixres::engine

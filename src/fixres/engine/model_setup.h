@@ -1,7 +1,9 @@
 #pragma once
 /// Shared by every engine (evaluate, extract, sweep, finetune, train): from a torch-free
-/// ModelConfig to a ready network —
-///   1. the architecture's registry row (models/registry.h; throws listing the known names),
+/// ModelConfig to a ready network, in two steps. resolve_model() is where the config enters the
+/// engine and is checked, once: the architecture's registry row (models/registry.h; throws
+/// listing the known names), the device, the normalisation (--mean/--std or the weights' own) and
+/// the class count. setup_model() then reads only that resolved value:
 ///   2. the network built on the CPU, with as many classes as the weights' classifier has unless
 ///      ModelConfig::num_classes says otherwise,
 ///   3. the weights loaded with the full report (missing, unexpected and mis-shaped keys all at
@@ -11,7 +13,8 @@
 ///      which one is used (also sent to the Reporter).
 ///
 /// ```
-///   engine::ModelSetup setup = engine::setup_model(config, reporter);
+///   engine::ResolvedModel model = engine::resolve_model(config);   // bad input throws here
+///   engine::ModelSetup setup = engine::setup_model(model, reporter);
 ///   data::PipelineSpec spec{data::PipelineKind::Test, size, setup.normalization};
 ///   auto logits = setup.model->forward(batch.images.to(setup.device));
 /// ```
@@ -23,13 +26,28 @@
 
 #include "fixres/data/loader.h"
 #include "fixres/data/normalize.h"
-#include "fixres/engine/model_config.h"
-#include "fixres/engine/reporter.h"
+#include "fixres/core/model_config.h"
+#include "fixres/core/reporter.h"
 #include "fixres/models/conv_bn_folding.h"
 #include "fixres/models/registry.h"
 #include "fixres/models/state_dict_loading.h"
 
 namespace fixres::engine {
+
+/// A ModelConfig as the engine resolved it at its boundary: every later step reads these instead
+/// of looking the architecture up or parsing the device again.
+struct ResolvedModel {
+  ModelConfig config;                              ///< as given (weights, strictness, flags)
+  const models::ArchitectureSpec* spec = nullptr;  ///< the registry row (never null)
+  /// config.device parsed; sessions replace it by the rank's device (dist::Context::device()).
+  torch::Device device = torch::kCPU;
+  data::Normalization normalization;               ///< what the pipelines must use
+  std::string normalization_note;                  ///< choose_normalization's sentence
+};
+
+/// Checks `config` (architecture, device, --mean/--std, class count), each once; throws
+/// std::invalid_argument naming the flag, std::runtime_error for CUDA asked for but absent.
+ResolvedModel resolve_model(const ModelConfig& config);
 
 struct ModelSetup {
   const models::ArchitectureSpec* spec = nullptr;  ///< the registry row (never null after setup)
@@ -63,8 +81,10 @@ struct ModelSetup {
 /// std::runtime_error when CUDA is asked for but not available in this LibTorch build/machine.
 torch::Device parse_device(const std::string& device);
 
-/// Steps 1–5 above. Throws std::invalid_argument for an unknown architecture or a bad device,
-/// std::runtime_error (file + architecture + full load report) when the weights do not fit.
+/// Steps 2–5 above on a resolved model. Throws std::runtime_error (file + architecture + full
+/// load report) when the weights do not fit.
+ModelSetup setup_model(const ResolvedModel& model, const Reporter& reporter = {});
+/// resolve_model, then setup_model (for callers that hold a config only).
 ModelSetup setup_model(const ModelConfig& config, const Reporter& reporter = {});
 
 /// The normalisation `config` asks for on `spec` (the override when given, else the row's) and

@@ -6,9 +6,9 @@ namespace fixres::engine {
 
 Sgd::Sgd(std::vector<torch::Tensor> parameters, SgdOptions options)
     : parameters_(std::move(parameters)), buffers_(parameters_.size()), options_(options) {
-  TORCH_CHECK(options_.lr >= 0.0, "SGD: learning rate must be >= 0, got ", options_.lr);
-  TORCH_CHECK(options_.momentum >= 0.0, "SGD: momentum must be >= 0, got ", options_.momentum);
-  TORCH_CHECK(options_.weight_decay >= 0.0, "SGD: weight decay must be >= 0, got ", options_.weight_decay);
+  TORCH_CHECK(options_.lr() >= 0.0, "SGD: learning rate must be >= 0, got ", options_.lr());
+  TORCH_CHECK(options_.momentum() >= 0.0, "SGD: momentum must be >= 0, got ", options_.momentum());
+  TORCH_CHECK(options_.weight_decay() >= 0.0, "SGD: weight decay must be >= 0, got ", options_.weight_decay());
 }
 
 void Sgd::step() {
@@ -18,17 +18,17 @@ void Sgd::step() {
     const torch::Tensor& grad = param.grad();
     if (!grad.defined()) continue;
     torch::Tensor d = grad;
-    if (options_.weight_decay != 0.0) d = d.add(param, options_.weight_decay);
-    if (options_.momentum != 0.0) {
+    if (options_.weight_decay() != 0.0) d = d.add(param, options_.weight_decay());
+    if (options_.momentum() != 0.0) {
       torch::Tensor& buf = buffers_[i];
       if (!buf.defined()) {
         buf = d.clone().detach();
       } else {
-        buf.mul_(options_.momentum).add_(d, 1.0 - options_.dampening);
+        buf.mul_(options_.momentum()).add_(d, 1.0 - options_.dampening());
       }
-      d = options_.nesterov ? d.add(buf, options_.momentum) : buf;
+      d = options_.nesterov() ? d.add(buf, options_.momentum()) : buf;
     }
-    param.add_(d, -options_.lr);
+    param.add_(d, -options_.lr());
   }
 }
 
@@ -44,11 +44,7 @@ void Sgd::zero_grad() {
 io::SgdState Sgd::state(double initial_lr) const {
   io::SgdState state;
   io::SgdParamGroup group;
-  group.lr = options_.lr;
-  group.momentum = options_.momentum;
-  group.dampening = options_.dampening;
-  group.weight_decay = options_.weight_decay;
-  group.nesterov = options_.nesterov;
+  group.hyper = options_;
   group.initial_lr = initial_lr;
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     group.params.push_back(static_cast<std::int64_t>(i));
@@ -77,11 +73,7 @@ void Sgd::load_state(const io::SgdState& state, const std::string& source) {
     buffers[static_cast<std::size_t>(index)] = buf.to(param.device(), param.scalar_type()).contiguous();
   }
   buffers_ = std::move(buffers);
-  options_.lr = group.lr;
-  options_.momentum = group.momentum;
-  options_.dampening = group.dampening;
-  options_.weight_decay = group.weight_decay;
-  options_.nesterov = group.nesterov;
+  options_ = group.hyper;
 }
 
 }  // namespace fixres::engine

@@ -19,13 +19,9 @@
 
 namespace fixres::engine {
 
-struct SgdOptions {
-  double lr = 0.1;
-  double momentum = 0.9;
-  double dampening = 0.0;
-  double weight_decay = 1e-4;
-  bool nesterov = false;
-};
+/// lr, momentum, dampening, weight_decay, nesterov (named setters: SgdOptions().lr(0.1).momentum(0.9)),
+/// the very type the checkpoint's param group holds.
+using SgdOptions = io::SgdHyperParameters;
 
 class Sgd {
  public:
@@ -38,8 +34,8 @@ class Sgd {
   /// Gradients := zero (optimizer.zero_grad() of PyTorch 1.13: set_to_none=False).
   void zero_grad();
 
-  double lr() const { return options_.lr; }
-  void set_lr(double lr) { options_.lr = lr; }
+  double lr() const { return options_.lr(); }
+  void set_lr(double lr) { options_.lr(lr); }
   const SgdOptions& options() const { return options_; }
   const std::vector<torch::Tensor>& parameters() const { return parameters_; }
   /// Momentum buffer of parameter `index`; undefined before its first update.

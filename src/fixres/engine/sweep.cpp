@@ -1,4 +1,4 @@
-#include "fixres/engine/sweep.h"
+#include "fixres/core/sweep.h"
 
 #include <chrono>
 #include <set>

@@ -1,4 +1,4 @@
-#include "fixres/engine/train.h"
+#include "fixres/core/train.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -23,11 +23,10 @@ TrainingResult run_train(const TrainConfig& config, const Reporter& reporter) {
   const TrainingSession session = open_training_session(config.model, config.data, config.training, reporter);
   const dist::Context& context = *session.context;
 
-  ModelConfig model_config = config.model;
-  if (model_config.num_classes == 0 && model_config.weight_path.empty()) {
-    model_config.num_classes = session.train_set->num_classes();
-  }
-  ModelSetup setup = session.setup_model(model_config, config.training.seed);
+  // Without weights and --num-classes, the classifier gets the training set's classes.
+  const bool from_dataset = config.model.num_classes == 0 && config.model.weight_path.empty();
+  ModelSetup setup = session.setup_model(config.training.seed,
+                                         from_dataset ? session.train_set->num_classes() : config.model.num_classes);
   session.check_classes(setup.model->num_classes());
   for (auto& p : setup.model->parameters()) p.set_requires_grad(true);
 

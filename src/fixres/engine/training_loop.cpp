@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <stdexcept>
 
 #include "fixres/data/image_folder.h"
 #include "fixres/data/loader.h"
 #include "fixres/dist/gradient_reducer.h"
 #include "fixres/dist/sync_batch_norm.h"
+#include "fixres/core/format.h"
 #include "fixres/engine/checkpointing.h"
 #include "fixres/engine/inference.h"
 #include "fixres/engine/lr_schedule.h"
@@ -31,12 +31,6 @@ std::uint64_t epoch_seed(std::uint64_t seed, std::int64_t epoch) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return (z ^ (z >> 31)) & ((1ULL << 63) - 1);
-}
-
-std::string format_number(const char* format, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, format, value);
-  return text;
 }
 
 /// The model's parameters in module.parameters() order, and those that train.
@@ -106,9 +100,7 @@ void check_training_options(const TrainingOptions& o) {
     if (value <= 0) throw std::invalid_argument(flag + " must be positive, got " + std::to_string(value));
   };
   positive(o.epochs, "--epochs");
-  positive(o.batch, "--batch");
-  positive(o.input_size, "--input-size");
-  if (o.workers < 0) throw std::invalid_argument("--workers must be >= 0, got " + std::to_string(o.workers));
+  check_loader_settings(o.batch, o.workers);
   if (!(o.learning_rate >= 0.0) || !std::isfinite(o.learning_rate)) {
     throw std::invalid_argument("--learning-rate must be a finite number >= 0, got " + std::to_string(o.learning_rate));
   }
@@ -119,10 +111,11 @@ void check_training_options(const TrainingOptions& o) {
   if (!o.save_folder.empty() && o.job_id.empty()) throw std::invalid_argument("--job-id must not be empty");
 }
 
-ModelSetup TrainingSession::setup_model(ModelConfig config, std::uint64_t seed) const {
-  config.device = context->device().str();
+ModelSetup TrainingSession::setup_model(std::uint64_t seed, std::int64_t num_classes) const {
+  ResolvedModel with_classes = model;
+  with_classes.config.num_classes = num_classes;
   torch::manual_seed(seed);
-  return engine::setup_model(config, reporter);
+  return engine::setup_model(with_classes, reporter);
 }
 
 void TrainingSession::check_classes(std::int64_t outputs) const {
@@ -133,31 +126,194 @@ void TrainingSession::check_classes(std::int64_t outputs) const {
 TrainingSession open_training_session(const ModelConfig& model, const TrainingData& data,
                                       const TrainingOptions& options, const Reporter& reporter) {
   check_training_options(options);
-  check_input_size(options.input_size, models::find_architecture(model.architecture, model.efficientnet_model));
   TrainingSession session;
-  session.context = dist::init_distributed(options.dist, parse_device(model.device));
+  session.model = resolve_model(model);
+  check_input_size(options.input_size, *session.model.spec);
+  session.context = dist::init_distributed(options.dist, session.model.device);
+  session.model.device = session.context->device();
   session.reporter = rank_reporter(reporter, *session.context);
   session.train_set = open_train_set(data);
   session.val_set = open_val_set(data);
   return session;
 }
 
+namespace {
+
+/// Everything an epoch of the loop works with.
+struct Loop {
+  ModelSetup& setup;
+  const TrainingPlan& plan;
+  const TrainingOptions& options;
+  dist::Context& ctx;
+  const Reporter& reporter;
+  const CheckpointFolder& folder;
+  Sgd& optimizer;
+  dist::GradientReducer& reducer;
+  data::Loader& loader;
+  std::int64_t steps = 0;          ///< iterations per epoch (capped)
+  std::int64_t epoch_samples = 0;  ///< images per epoch on this rank (for progress)
+  bool sync_checked = false;       ///< --sync-bn verified on the first backward pass
+};
+
+/// The run's record, filled once before any epoch.
+TrainingResult start_result(const ModelSetup& setup, const TrainingPlan& plan, const TrainingOptions& options,
+                            const dist::Context& ctx) {
+  TrainingResult result;
+  result.command = plan.command;
+  result.architecture = setup.spec->name;
+  result.num_classes = setup.model->num_classes();
+  result.input_size = options.input_size;
+  result.scaled_lr = scaled_learning_rate(options.learning_rate, options.batch, ctx.world_size());
+  result.world_size = ctx.world_size();
+  result.seed = options.seed;
+  result.is_main = ctx.is_main();
+  result.train_images = plan.train_set->size();
+  result.val_images = plan.val_set ? plan.val_set->size() : 0;
+  result.normalization_note = setup.normalization_note;
+  result.weights_source = setup.weights_source;
+  return result;
+}
+
+/// When the folder holds a checkpoint: restores it into `state`, takes over the record's accuracy
+/// before fine-tuning and the epochs done, and returns the next epoch (0 for a fresh run).
+std::int64_t resume_run(const CheckpointFolder& folder, const TrainingState& state, const TrainingOptions& options,
+                        TrainingResult& result, double& accuracy, const Reporter& reporter) {
+  auto resumed = resume_from_checkpoint(folder, result, state);
+  if (!resumed) return 0;
+  const std::int64_t start_epoch = resumed->next_epoch;
+  accuracy = resumed->accuracy;
+  if (resumed->record) {
+    result.before = resumed->record->before;
+    result.epochs = resumed->record->epochs;
+    if (static_cast<std::int64_t>(result.epochs.size()) > start_epoch) {
+      result.epochs.resize(static_cast<std::size_t>(start_epoch));
+    }
+  }
+  result.resumed_from = resumed->path;
+  reporter.message("resuming from " + resumed->path + " at epoch " + std::to_string(start_epoch) + " of " +
+                   std::to_string(options.epochs));
+  return start_epoch;
+}
+
+/// Stops every rank when the loss is NaN/inf on any of them, saying what is left on disk.
+void check_finite(const Loop& loop, double loss, std::int64_t epoch, std::int64_t step, double lr) {
+  double bad = std::isfinite(loss) ? 0.0 : 1.0;
+  if (loop.ctx.is_distributed()) bad = loop.ctx.all_reduce_sum(std::vector<double>{bad}).front();
+  if (bad == 0.0) return;
+  const std::string last = loop.folder.has_checkpoint()
+                               ? "the last good checkpoint, " + loop.folder.latest() + ", is left as it was"
+                               : std::string("no checkpoint was written");
+  throw std::runtime_error("training diverged: the loss is " +
+                           (std::isfinite(loss) ? std::string("not finite on another rank") : format_number("%g", loss)) +
+                           " at epoch " + std::to_string(epoch) + ", iteration " + std::to_string(step) + " (lr " +
+                           format_number("%g", lr) + "); stopped, " + last + ". Try a lower --learning-rate.");
+}
+
+/// One SGD step on a batch; returns the batch loss and adds its correct predictions to `correct`.
+double train_step(Loop& loop, const data::Batch& batch, std::int64_t epoch, std::int64_t step, double lr,
+                  std::int64_t& correct) {
+  models::Classifier& model = *loop.setup.model;
+  if (loop.ctx.is_distributed() && !loop.options.dist.sync_bn) loop.ctx.broadcast_buffers(model);
+  torch::Tensor x = loop.setup.prepare_input(batch.images);
+  torch::Tensor y = batch.labels.to(loop.setup.device);
+  torch::Tensor logits = model.forward(x);
+  torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+  const double loss_value = loss.item<double>();
+  check_finite(loop, loss_value, epoch, step, lr);
+  loop.optimizer.zero_grad();
+  loss.backward();
+  if (!loop.sync_checked && loop.options.dist.sync_bn && loop.ctx.is_distributed()) {
+    dist::check_sync_batchnorm_used(model);
+    loop.sync_checked = true;
+  }
+  loop.reducer.reduce();
+  loop.optimizer.step();
+  torch::NoGradGuard no_grad;
+  correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
+  return loss_value;
+}
+
+/// The epoch's totals over the ranks (loss averaged over iterations, time averaged over ranks).
+EpochRecord epoch_totals(dist::Context& ctx, std::int64_t epoch, double lr, double loss_sum,
+                         std::int64_t steps, std::int64_t correct, std::int64_t seen, double seconds) {
+  const std::vector<double> sums = ctx.all_reduce_sum(std::vector<double>{
+      loss_sum, static_cast<double>(steps), static_cast<double>(correct), static_cast<double>(seen), seconds});
+  EpochRecord row;
+  row.epoch = epoch;
+  row.lr = lr;
+  row.iterations = steps;
+  row.loss = sums[1] > 0 ? sums[0] / sums[1] : 0.0;
+  row.images = static_cast<std::int64_t>(sums[3]);
+  row.train_top1 = sums[3] > 0 ? 100.0 * sums[2] / sums[3] : 0.0;
+  row.seconds = sums[4] / ctx.world_size();
+  row.images_per_second = row.seconds > 0 ? static_cast<double>(row.images) / row.seconds : 0.0;
+  return row;
+}
+
+/// Trains epoch `epoch` at learning rate `lr`, batch by batch, with progress.
+EpochRecord train_one_epoch(Loop& loop, std::int64_t epoch, double lr, const std::string& phase) {
+  double loss_sum = 0.0;
+  std::int64_t correct = 0, seen = 0, step = 0;
+  const auto start = Clock::now();
+  loop.loader.start_epoch(epoch);
+  while (step < loop.steps) {
+    auto batch = loop.loader.next();
+    if (!batch) break;
+    if (batch->indices.empty()) continue;
+    loss_sum += train_step(loop, *batch, epoch, step, lr, correct);
+    seen += static_cast<std::int64_t>(batch->indices.size());
+    ++step;
+
+    Progress progress;
+    progress.phase = phase;
+    progress.done = seen;
+    progress.total = loop.epoch_samples;
+    const double elapsed = seconds_since(start);
+    progress.items_per_second = elapsed > 0 ? static_cast<double>(seen) / elapsed : 0.0;
+    progress.detail = "loss " + format_number("%.4f", loss_sum / static_cast<double>(step));
+    loop.reporter.progress(progress);
+  }
+  return epoch_totals(loop.ctx, epoch, lr, loss_sum, step, correct, seen, seconds_since(start));
+}
+
+/// Top-1/top-5 on the validation set (test transform at the training size).
+TopkCounts evaluate_val(const ModelSetup& setup, const TrainingPlan& plan, const TrainingOptions& options,
+                        dist::Context& ctx, const Reporter& reporter, const std::string& phase) {
+  return run_inference(setup, plan.val_set, evaluation_options(options, plan.strict_images, phase), ctx, reporter).counts;
+}
+
+/// The validation accuracy after epoch `epoch` when it is due (every --eval-every epochs, and
+/// after the last); nothing without a validation set.
+std::optional<TopkCounts> evaluate_if_due(const Loop& loop, std::int64_t epoch) {
+  const bool last_epoch = epoch + 1 == loop.options.epochs;
+  const bool due = loop.options.eval_every > 0 && (epoch + 1) % loop.options.eval_every == 0;
+  if (!loop.plan.val_set || !(last_epoch || due)) return std::nullopt;
+  return evaluate_val(loop.setup, loop.plan, loop.options, loop.ctx, loop.reporter, "evaluate");
+}
+
+void log_epoch(const Reporter& reporter, const std::string& phase, const EpochRecord& row) {
+  reporter.message(phase + ": loss " + format_number("%.4f", row.loss) + ", train top-1 " +
+                   format_number("%.2f", row.train_top1) + ", lr " + format_number("%g", row.lr) + ", " +
+                   format_number("%.1f", row.images_per_second) + " img/s" +
+                   (row.val ? ", val top-1 " + format_number("%.2f", row.val->top1_percent()) + " top-5 " +
+                                  format_number("%.2f", row.val->top5_percent())
+                            : std::string()));
+}
+
+/// Iterations per epoch: the loader's batches, capped by the command and by --max-iterations.
+std::int64_t steps_per_epoch(const data::Loader& loader, const TrainingPlan& plan, const TrainingOptions& options) {
+  const std::int64_t batches = loader.batches_per_epoch();
+  const std::int64_t iterations = plan.iteration_cap > 0 ? std::min(batches, plan.iteration_cap) : batches;
+  return options.max_iterations > 0 ? std::min(iterations, options.max_iterations) : iterations;
+}
+
+}  // namespace
+
 TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const TrainingOptions& options,
                             const std::shared_ptr<dist::Context>& context, const Reporter& reporter) {
   models::Classifier& model = *setup.model;
   dist::Context& ctx = *context;
-
-  TrainingResult result;
-  result.is_main = ctx.is_main();
-  result.command = plan.command;
-  result.architecture = setup.spec->name;
-  result.num_classes = model.num_classes();
-  result.train_images = plan.train_set->size();
-  result.val_images = plan.val_set ? plan.val_set->size() : 0;
-  result.world_size = ctx.world_size();
-  result.scaled_lr = scaled_learning_rate(options.learning_rate, options.batch, ctx.world_size());
-  result.normalization_note = setup.normalization_note;
-  result.weights_source = setup.weights_source;
+  TrainingResult result = start_result(setup, plan, options, ctx);
 
   const CheckpointFolder folder(options.save_folder, options.job_id);
   result.checkpoint_folder = folder.dir();
@@ -165,46 +321,19 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   if (folder.enabled() && ctx.is_main()) io::ensure_writable_directory(folder.dir());
 
   ParameterLists params = parameter_lists(model);
-  Sgd optimizer(params.all, SgdOptions{result.scaled_lr, 0.9, 0.0, 1e-4, false});
-  const StepLr scheduler(result.scaled_lr, 30, 0.1);
+  Sgd optimizer(params.all, SgdOptions().lr(result.scaled_lr).momentum(0.9).dampening(0.0).weight_decay(1e-4));
+  const StepLr scheduler(StepLrOptions(result.scaled_lr).step_size(30).gamma(0.1));
   const TrainingState state{model, optimizer, scheduler};
-
-  RunRecord record;
-  record.command = plan.command;
-  record.architecture = setup.spec->name;
-  record.num_classes = model.num_classes();
-  record.input_size = options.input_size;
-  record.scaled_lr = result.scaled_lr;
-  record.world_size = ctx.world_size();
-  record.seed = options.seed;
-
-  std::int64_t start_epoch = 0;
   double accuracy = 0.0;
-  if (auto resumed = resume_from_checkpoint(folder, record, state)) {
-    start_epoch = resumed->next_epoch;
-    accuracy = resumed->accuracy;
-    if (resumed->record) {
-      record.before = resumed->record->before;
-      record.history = resumed->record->history;
-      if (static_cast<std::int64_t>(record.history.size()) > start_epoch) {
-        record.history.resize(static_cast<std::size_t>(start_epoch));
-      }
-    }
-    result.resumed_from = resumed->path;
-    reporter.message("resuming from " + resumed->path + " at epoch " + std::to_string(start_epoch) + " of " +
-                     std::to_string(options.epochs));
-  }
-  result.start_epoch = start_epoch;
+  result.start_epoch = resume_run(folder, state, options, result, accuracy, reporter);
 
   // Distributed: --sync-bn modules, rank 0's weights everywhere, gradient averaging.
   if (options.dist.sync_bn && ctx.is_distributed()) dist::use_sync_batch_norm(model, context);
   ctx.broadcast_module(model);
   dist::GradientReducer reducer(context, params.trainable);
-
-  if (plan.evaluate_before && plan.val_set && start_epoch == 0) {
-    record.before = run_inference(setup, plan.val_set, evaluation_options(options, plan.strict_images, "before"), ctx, reporter).counts;
+  if (plan.evaluate_before && plan.val_set && result.start_epoch == 0) {
+    result.before = evaluate_val(setup, plan, options, ctx, reporter, "before");
   }
-  result.before = record.before;
 
   data::LoaderOptions loader_options = setup.loader_options(options.batch, options.workers, plan.strict_images);
   loader_options.seed = options.seed;
@@ -212,120 +341,40 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   loader.set_on_skip([&reporter](const data::SkippedImage& s) {
     reporter.message("warning: skipped " + s.name + ": " + s.reason);
   });
-
-  const std::int64_t batches = loader.batches_per_epoch();
-  const std::int64_t iterations =
-      plan.iteration_cap > 0 ? std::min(batches, plan.iteration_cap) : batches;
-  const std::int64_t capped =
-      options.max_iterations > 0 ? std::min(iterations, options.max_iterations) : iterations;
-  const std::int64_t epoch_samples = std::min(loader.samples_per_epoch(), capped * options.batch);
+  Loop loop{setup, plan, options, ctx, reporter, folder, optimizer, reducer, loader};
+  loop.steps = steps_per_epoch(loader, plan, options);
+  loop.epoch_samples = std::min(loader.samples_per_epoch(), loop.steps * options.batch);
 
   double run_images = 0.0, run_seconds = 0.0;
-  bool sync_checked = false;
   // The frozen part of the network (fine-tuning: all but the classifier and the layers in train
   // mode, the same every epoch) runs with its batch-norms folded, for the whole run: no step
   // changes what is folded, and evaluation passes fold the rest for themselves.
   plan.set_train_mode(model);
   const models::FoldedBatchNorms folded = setup.fold_frozen_batch_norms();
-  for (std::int64_t epoch = start_epoch; epoch < options.epochs; ++epoch) {
+  for (std::int64_t epoch = result.start_epoch; epoch < options.epochs; ++epoch) {
     torch::manual_seed(epoch_seed(options.seed, epoch));
     plan.set_train_mode(model);
     const double lr = scheduler.lr_at(epoch);
     optimizer.set_lr(lr);
     const std::string phase = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(options.epochs);
 
-    double loss_sum = 0.0;
-    std::int64_t correct = 0, seen = 0, step = 0;
-    const auto start = Clock::now();
-    loader.start_epoch(epoch);
-    while (step < capped) {
-      auto batch = loader.next();
-      if (!batch) break;
-      if (batch->indices.empty()) continue;
-      if (ctx.is_distributed() && !options.dist.sync_bn) ctx.broadcast_buffers(model);
-      torch::Tensor x = setup.prepare_input(batch->images);
-      torch::Tensor y = batch->labels.to(setup.device);
-      torch::Tensor logits = model.forward(x);
-      torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
-      const double loss_value = loss.item<double>();
-      double bad = std::isfinite(loss_value) ? 0.0 : 1.0;
-      if (ctx.is_distributed()) bad = ctx.all_reduce_sum(std::vector<double>{bad}).front();
-      if (bad > 0.0) {
-        const std::string last = folder.has_checkpoint()
-                                     ? "the last good checkpoint, " + folder.latest() + ", is left as it was"
-                                     : std::string("no checkpoint was written");
-        throw std::runtime_error("training diverged: the loss is " +
-                                 (std::isfinite(loss_value) ? std::string("not finite on another rank")
-                                                            : format_number("%g", loss_value)) +
-                                 " at epoch " + std::to_string(epoch) + ", iteration " + std::to_string(step) +
-                                 " (lr " + format_number("%g", lr) + "); stopped, " + last +
-                                 ". Try a lower --learning-rate.");
-      }
-      optimizer.zero_grad();
-      loss.backward();
-      if (!sync_checked && options.dist.sync_bn && ctx.is_distributed()) {
-        dist::check_sync_batchnorm_used(model);
-        sync_checked = true;
-      }
-      reducer.reduce();
-      optimizer.step();
-
-      {
-        torch::NoGradGuard no_grad;
-        correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
-      }
-      loss_sum += loss_value;
-      seen += static_cast<std::int64_t>(batch->indices.size());
-      ++step;
-
-      Progress progress;
-      progress.phase = phase;
-      progress.done = seen;
-      progress.total = epoch_samples;
-      const double elapsed = seconds_since(start);
-      progress.items_per_second = elapsed > 0 ? static_cast<double>(seen) / elapsed : 0.0;
-      progress.detail = "loss " + format_number("%.4f", loss_sum / static_cast<double>(step));
-      reporter.progress(progress);
-    }
-    const double seconds = seconds_since(start);
-
-    const std::vector<double> sums =
-        ctx.all_reduce_sum(std::vector<double>{loss_sum, static_cast<double>(step), static_cast<double>(correct),
-                                               static_cast<double>(seen), seconds});
-    EpochRecord row;
-    row.epoch = epoch;
-    row.lr = lr;
-    row.iterations = step;
-    row.loss = sums[1] > 0 ? sums[0] / sums[1] : 0.0;
-    row.images = static_cast<std::int64_t>(sums[3]);
-    row.train_top1 = sums[3] > 0 ? 100.0 * sums[2] / sums[3] : 0.0;
-    row.seconds = sums[4] / ctx.world_size();
-    row.images_per_second = row.seconds > 0 ? static_cast<double>(row.images) / row.seconds : 0.0;
+    EpochRecord row = train_one_epoch(loop, epoch, lr, phase);
     run_images += static_cast<double>(row.images);
     run_seconds += row.seconds;
-
-    const bool last_epoch = epoch + 1 == options.epochs;
-    const bool due = options.eval_every > 0 && (epoch + 1) % options.eval_every == 0;
-    if (plan.val_set && (last_epoch || due)) {
-      row.val = run_inference(setup, plan.val_set, evaluation_options(options, plan.strict_images, "evaluate"), ctx, reporter).counts;
+    row.val = evaluate_if_due(loop, epoch);
+    if (row.val) {
       accuracy = static_cast<double>(row.val->top1) / static_cast<double>(std::max<std::int64_t>(1, row.val->images));
-      if (last_epoch) result.after = row.val;
+      if (epoch + 1 == options.epochs) result.after = row.val;
     }
-    record.history.push_back(row);
-    reporter.message(phase + ": loss " + format_number("%.4f", row.loss) + ", train top-1 " +
-                     format_number("%.2f", row.train_top1) + ", lr " + format_number("%g", lr) + ", " +
-                     format_number("%.1f", row.images_per_second) + " img/s" +
-                     (row.val ? ", val top-1 " + format_number("%.2f", row.val->top1_percent()) + " top-5 " +
-                                    format_number("%.2f", row.val->top5_percent())
-                              : std::string()));
-    if (folder.enabled() && ctx.is_main()) save_checkpoint(folder, epoch, accuracy, state, record);
+    result.epochs.push_back(row);
+    log_epoch(reporter, phase, row);
+    if (folder.enabled() && ctx.is_main()) save_checkpoint(folder, epoch, accuracy, state, result);
   }
 
   // Nothing left to train (a finished run restarted): report the accuracy of what it holds.
-  if (!result.after && plan.val_set && start_epoch >= options.epochs) {
-    result.after = run_inference(setup, plan.val_set, evaluation_options(options, plan.strict_images, "evaluate"), ctx, reporter).counts;
+  if (!result.after && plan.val_set && result.start_epoch >= options.epochs) {
+    result.after = evaluate_val(setup, plan, options, ctx, reporter, "evaluate");
   }
-  result.epochs = record.history;
   result.train_images_per_second = run_seconds > 0 ? run_images / run_seconds : 0.0;
   return result;
 }

@@ -26,8 +26,8 @@
 #include "fixres/data/sampler.h"
 #include "fixres/dist/context.h"
 #include "fixres/engine/model_setup.h"
-#include "fixres/engine/reporter.h"
-#include "fixres/engine/training_config.h"
+#include "fixres/core/reporter.h"
+#include "fixres/core/training_config.h"
 
 namespace fixres::engine {
 
@@ -75,16 +75,20 @@ struct TrainingSession {
   std::shared_ptr<const data::Dataset> train_set;
   std::shared_ptr<const data::Dataset> val_set;  ///< null: no evaluation
 
-  /// setup_model on this rank's device, torch's generator seeded with `seed` first (the random
-  /// initialisation of training from scratch).
-  ModelSetup setup_model(ModelConfig config, std::uint64_t seed) const;
+  /// The command's model, resolved once (on this rank's device).
+  ResolvedModel model;
+
+  /// setup_model of `model` with `num_classes` outputs (0: as many as the weights' classifier
+  /// has), torch's generator seeded with `seed` first (the random initialisation of training from
+  /// scratch).
+  ModelSetup setup_model(std::uint64_t seed, std::int64_t num_classes) const;
   /// check_class_count on both datasets against the classifier's outputs (the validation set
   /// only errs: its warning would repeat the training set's).
   void check_classes(std::int64_t outputs) const;
 };
 
-/// Checks the options and the input size against the architecture, joins the process group
-/// (dist options), opens the datasets.
+/// Checks the options, resolves the model (engine/model_setup.h) and the input size against its
+/// architecture, joins the process group (dist options), opens the datasets.
 TrainingSession open_training_session(const ModelConfig& model, const TrainingData& data,
                                       const TrainingOptions& options, const Reporter& reporter);
 

@@ -44,16 +44,19 @@ Value state_dict_value(const StateDict& weights) {
   return dict;
 }
 
-StateDict read_state_dict(const std::string& path) {
-  const Checkpoint checkpoint = read_checkpoint(path);
-  std::string where;
-  const Value* dict = nullptr;
+const Value& find_state_dict(const Checkpoint& checkpoint, const std::string& path, std::string* where) {
   try {
-    dict = &find_state_dict(checkpoint.root, &where);
+    return find_state_dict(checkpoint.root, where);
   } catch (const std::runtime_error& e) {
     throw IoError(path, e.what());
   }
-  return to_state_dict(*dict, true, path + " (" + where + ")");
+}
+
+StateDict read_state_dict(const std::string& path) {
+  const Checkpoint checkpoint = read_checkpoint(path);
+  std::string where;
+  const Value& dict = find_state_dict(checkpoint, path, &where);
+  return to_state_dict(dict, true, path + " (" + where + ")");
 }
 
 }  // namespace fixres::io

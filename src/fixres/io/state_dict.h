@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "fixres/io/checkpoint.h"
 #include "fixres/io/pickle_value.h"
 #include "fixres/io/raw_tensor.h"
 
@@ -18,6 +19,9 @@ StateDict read_state_dict(const std::string& path);
 /// root. `*where` (if given) receives "'model'", "'state_dict'" or "top level". Throws
 /// std::runtime_error when no dict is found.
 const Value& find_state_dict(const Value& root, std::string* where = nullptr);
+
+/// find_state_dict in a checkpoint read from `path`; the error (io::IoError) names the file.
+const Value& find_state_dict(const Checkpoint& checkpoint, const std::string& path, std::string* where);
 
 /// The tensors of a state-dict Value, in order; non-tensor entries are an error naming the key.
 /// With `strip_module`, a leading "module." is removed from every key.

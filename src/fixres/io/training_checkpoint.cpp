@@ -1,6 +1,7 @@
 #include "fixres/io/training_checkpoint.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "fixres/io/checkpoint.h"
 #include "fixres/io/io_error.h"
@@ -73,11 +74,7 @@ Value training_checkpoint_value(const TrainingCheckpoint& c, bool module_prefix)
   for (const auto& g : c.optimizer.param_groups) {
     Value group = Value::dict();
     Dict& d = group.as_dict();
-    d.add("lr", Value(g.lr));
-    d.add("momentum", Value(g.momentum));
-    d.add("dampening", Value(g.dampening));
-    d.add("weight_decay", Value(g.weight_decay));
-    d.add("nesterov", Value(g.nesterov));
+    g.hyper.for_each([&d](const char* key, const auto& value) { d.add(key, Value(value)); });
     d.add("maximize", Value(g.maximize));
     d.add("foreach", Value());
     d.add("differentiable", Value(false));
@@ -138,11 +135,13 @@ TrainingCheckpoint training_checkpoint_from_value(const Value& root, const std::
     const Value& g = groups.items()[i];
     const std::string path = "optimizer['param_groups'][" + std::to_string(i) + "]";
     SgdParamGroup group;
-    group.lr = r.number(g, "lr", path);
-    group.momentum = r.number(g, "momentum", path);
-    group.dampening = r.number(g, "dampening", path);
-    group.weight_decay = r.number(g, "weight_decay", path);
-    group.nesterov = r.flag(g, "nesterov", path, false);
+    group.hyper.for_each([&](const char* key, auto& value) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(value)>, bool>) {
+        value = r.flag(g, key, path, false);
+      } else {
+        value = r.number(g, key, path);
+      }
+    });
     group.maximize = r.flag(g, "maximize", path, false);
     if (g.as_dict().find("initial_lr")) group.initial_lr = r.number(g, "initial_lr", path);
     group.params = r.get(g, "params", path, [](const Value& v) {

@@ -18,17 +18,39 @@
 #include <utility>
 #include <vector>
 
+#include "fixres/core/arg.h"
 #include "fixres/io/pickle_value.h"
 #include "fixres/io/raw_tensor.h"
 
 namespace fixres::io {
 
+/// torch.optim.SGD's hyper-parameters, defined once: engine::Sgd runs with them (engine::SgdOptions
+/// is this type) and a checkpoint's param group serialises them, field by field through for_each.
+struct SgdHyperParameters {
+  FIXRES_ARG(double, lr) = 0.1;
+  FIXRES_ARG(double, momentum) = 0.9;
+  FIXRES_ARG(double, dampening) = 0.0;
+  FIXRES_ARG(double, weight_decay) = 1e-4;
+  FIXRES_ARG(bool, nesterov) = false;
+
+ public:
+  /// f(key, field) for every field, in PyTorch's param-group order, under PyTorch's keys.
+  template <typename F>
+  void for_each(F&& f) {
+    f("lr", lr_);
+    f("momentum", momentum_);
+    f("dampening", dampening_);
+    f("weight_decay", weight_decay_);
+    f("nesterov", nesterov_);
+  }
+  template <typename F>
+  void for_each(F&& f) const {
+    const_cast<SgdHyperParameters&>(*this).for_each([&f](const char* key, const auto& value) { f(key, value); });
+  }
+};
+
 struct SgdParamGroup {
-  double lr = 0.1;
-  double momentum = 0.9;
-  double dampening = 0.0;
-  double weight_decay = 1e-4;
-  bool nesterov = false;
+  SgdHyperParameters hyper;
   bool maximize = false;
   std::optional<double> initial_lr;    // set by an LR scheduler
   std::vector<std::int64_t> params;    // indices into the model's parameter list

@@ -4,7 +4,7 @@
 
 #include "fixres/models/efficientnet_blocks.h"
 #include "fixres/models/layers.h"
-#include "fixres/models/normalisation.h"
+#include "fixres/core/normalisation.h"
 
 namespace fixres::models {
 

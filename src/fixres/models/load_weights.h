@@ -12,6 +12,7 @@
 
 #include <string>
 
+#include "fixres/io/raw_tensor.h"
 #include "fixres/models/state_dict_loading.h"
 
 namespace fixres::models {
@@ -21,5 +22,10 @@ namespace fixres::models {
 /// file and every missing, unexpected and mis-shaped key unless everything matches (the model is
 /// then left untouched); non-strict: loads what fits and returns the report.
 LoadReport load_weights(torch::nn::Module& model, const std::string& path, bool strict = true);
+
+/// The same for weights already read: an error reads "<source>: <what does not fit>" (`source`
+/// names the file, and whatever else the caller wants said, e.g. the architecture).
+LoadReport load_weights(torch::nn::Module& model, const io::StateDict& weights, const std::string& source,
+                        bool strict = true);
 
 }  // namespace fixres::models

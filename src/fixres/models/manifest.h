@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "fixres/models/architecture_info.h"
+#include "fixres/core/architecture_info.h"
 
 namespace fixres::models {
 

@@ -45,13 +45,12 @@ torch::Tensor SeparableConv2dImpl::forward(const torch::Tensor& x) {
   return pointwise_->forward(depthwise_->forward(x));
 }
 
-BranchSeparablesImpl::BranchSeparablesImpl(std::int64_t in_channels, std::int64_t out_channels,
-                                           std::int64_t kernel_size, std::int64_t stride, bool stem_cell,
-                                           bool zero_pad_first)
-{
+BranchSeparablesImpl::BranchSeparablesImpl(const BranchSeparablesOptions& o) {
+  const std::int64_t in_channels = o.in_channels(), out_channels = o.out_channels(), kernel_size = o.kernel_size();
+  const std::int64_t stride = o.stride();
   const std::int64_t padding = kernel_size / 2;
-  const std::int64_t middle = stem_cell ? out_channels : in_channels;
-  if (zero_pad_first) zero_pad_ = register_module("zero_pad", zero_pad(1, 0, 1, 0));
+  const std::int64_t middle = o.stem_cell() ? out_channels : in_channels;
+  if (o.zero_pad()) zero_pad_ = register_module("zero_pad", zero_pad(1, 0, 1, 0));
   register_module("relu_1", torch::nn::ReLU());
   separable_1_ = register_module("separable_1", SeparableConv2d(in_channels, middle, kernel_size, stride, padding));
   bn_sep_1_ = register_module("bn_sep_1", batch_norm(middle, kBnEps));
@@ -121,19 +120,19 @@ torch::Tensor CellBaseImpl::cell_forward(const torch::Tensor& x_left, const torc
 CellStem0Impl::CellStem0Impl(std::int64_t in_left, std::int64_t out_left, std::int64_t in_right,
                              std::int64_t out_right) {
   conv_1x1_ = register_module("conv_1x1", ReluConvBn(in_right, out_right, 1));
-  register_comb(0, "left", BranchSeparables(in_left, out_left, 5, 2, /*stem_cell=*/true));
+  register_comb(0, "left", BranchSeparables(BranchSeparablesOptions(in_left, out_left, 5).stride(2).stem_cell(true)));
   TensorSequential pool_conv_bn;
   pool_conv_bn->push_back("max_pool", MaxPoolPad(3, 2, false));
   pool_conv_bn->push_back("conv", torch::nn::Conv2d(conv_options(in_left, out_left, 1)));
   pool_conv_bn->push_back("bn", batch_norm(out_left, kBnEps));
   register_comb(0, "right", pool_conv_bn);
-  register_comb(1, "left", BranchSeparables(out_right, out_right, 7, 2));
+  register_comb(1, "left", BranchSeparables(BranchSeparablesOptions(out_right, out_right, 7).stride(2)));
   register_comb(1, "right", MaxPoolPad(3, 2, false));
-  register_comb(2, "left", BranchSeparables(out_right, out_right, 5, 2));
-  register_comb(2, "right", BranchSeparables(out_right, out_right, 3, 2));
-  register_comb(3, "left", BranchSeparables(out_right, out_right, 3));
+  register_comb(2, "left", BranchSeparables(BranchSeparablesOptions(out_right, out_right, 5).stride(2)));
+  register_comb(2, "right", BranchSeparables(BranchSeparablesOptions(out_right, out_right, 3).stride(2)));
+  register_comb(3, "left", BranchSeparables(BranchSeparablesOptions(out_right, out_right, 3)));
   register_comb(3, "right", MaxPoolPad(3, 2, false));
-  register_comb(4, "left", BranchSeparables(in_right, out_right, 3, 2, /*stem_cell=*/true));
+  register_comb(4, "left", BranchSeparables(BranchSeparablesOptions(in_right, out_right, 3).stride(2).stem_cell(true)));
   register_comb(4, "right", ReluConvBn(out_right, out_right, 1, 2));
 }
 
@@ -154,15 +153,15 @@ CellImpl::CellImpl(const CellOptions& o) {
   conv_1x1_ = register_module("conv_1x1", ReluConvBn(o.in_channels_right(), o.out_channels_right(), 1));
   const auto left = o.out_channels_left();
   const auto right = o.out_channels_right();
-  register_comb(0, "left", BranchSeparables(left, left, 5, stride, false, zp));
+  register_comb(0, "left", BranchSeparables(BranchSeparablesOptions(left, left, 5).stride(stride).zero_pad(zp)));
   register_comb(0, "right", MaxPoolPad(3, stride, zp));
-  register_comb(1, "left", BranchSeparables(right, right, 7, stride, false, zp));
+  register_comb(1, "left", BranchSeparables(BranchSeparablesOptions(right, right, 7).stride(stride).zero_pad(zp)));
   register_comb(1, "right", MaxPoolPad(3, stride, zp));
-  register_comb(2, "left", BranchSeparables(right, right, 5, stride, false, zp));
-  register_comb(2, "right", BranchSeparables(right, right, 3, stride, false, zp));
-  register_comb(3, "left", BranchSeparables(right, right, 3));
+  register_comb(2, "left", BranchSeparables(BranchSeparablesOptions(right, right, 5).stride(stride).zero_pad(zp)));
+  register_comb(2, "right", BranchSeparables(BranchSeparablesOptions(right, right, 3).stride(stride).zero_pad(zp)));
+  register_comb(3, "left", BranchSeparables(BranchSeparablesOptions(right, right, 3)));
   register_comb(3, "right", MaxPoolPad(3, stride, zp));
-  register_comb(4, "left", BranchSeparables(left, left, 3, stride, false, zp));
+  register_comb(4, "left", BranchSeparables(BranchSeparablesOptions(left, left, 3).stride(stride).zero_pad(zp)));
   if (o.is_reduction()) register_comb(4, "right", ReluConvBn(right, right, 1, stride));
 }
 

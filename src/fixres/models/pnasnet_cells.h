@@ -47,10 +47,22 @@ TORCH_MODULE(SeparableConv2d);
 /// relu → separable (stride) → bn → relu → separable → bn; children zero_pad (if any), relu_1,
 /// separable_1, bn_sep_1, relu_2, separable_2, bn_sep_2. In a stem cell the middle width is
 /// `out_channels`, otherwise `in_channels`.
+struct BranchSeparablesOptions {
+  BranchSeparablesOptions(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size)
+      : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
+  TORCH_ARG(std::int64_t, in_channels);
+  TORCH_ARG(std::int64_t, out_channels);
+  TORCH_ARG(std::int64_t, kernel_size);
+  TORCH_ARG(std::int64_t, stride) = 1;
+  /// The stem cells' branch: the middle width is out_channels.
+  TORCH_ARG(bool, stem_cell) = false;
+  /// Zero-pad (left/top) before the first separable convolution (Cadene's `zero_pad`).
+  TORCH_ARG(bool, zero_pad) = false;
+};
+
 class BranchSeparablesImpl : public torch::nn::Module {
  public:
-  BranchSeparablesImpl(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size,
-                       std::int64_t stride = 1, bool stem_cell = false, bool zero_pad = false);
+  explicit BranchSeparablesImpl(const BranchSeparablesOptions& options);
   torch::Tensor forward(const torch::Tensor& x);
 
  private:

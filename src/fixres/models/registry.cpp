@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "fixres/models/efficientnet.h"
-#include "fixres/models/normalisation.h"
+#include "fixres/core/normalisation.h"
 #include "fixres/models/pnasnet.h"
 #include "fixres/models/resnet.h"
 
@@ -22,31 +22,37 @@ const FinetunePolicy kPNASNetPolicy{{"cell_9", "cell_10", "cell_11", "last_linea
 // EfficientNet: the classifier trains; conv_head, bn2 and classifier run in train mode.
 const FinetunePolicy kEfficientNetPolicy{{"classifier"}, {"conv_head", "bn2", "classifier"}};
 
-ArchitectureSpec resnet_row(const std::string& name, const std::string& description,
-                            std::vector<std::int64_t> layers, std::int64_t groups, std::int64_t width_per_group,
-                            int test_size, std::int64_t base_planes = 64, bool stem_pool = true) {
+/// A ResNet row of the registry: ResNetRow("resnet101", ResNetOptions({3, 4, 23, 3}))
+/// .description(...).test_size(...); the network's shape (layers, groups, width, base planes, stem
+/// pool) is the ResNetOptions the builder gets.
+struct ResNetRow {
+  ResNetRow(std::string name, ResNetOptions network) : name_(std::move(name)), network_(std::move(network)) {}
+  TORCH_ARG(std::string, name);
+  TORCH_ARG(ResNetOptions, network);
+  TORCH_ARG(std::string, description);
+  /// FixRes's test resolution for the released weights.
+  TORCH_ARG(int, test_size) = 224;
+};
+
+ArchitectureSpec resnet_row(const ResNetRow& row) {
+  const ResNetOptions& network = row.network();
   ArchitectureSpec spec;
-  spec.name = name;
+  spec.name = row.name();
   spec.family = "resnet";
-  spec.description = description;
+  spec.description = row.description();
   spec.train_size = 224;
-  spec.test_size = test_size;
+  spec.test_size = row.test_size();
   spec.mean = kImagenetMean;
   spec.std = kImagenetStd;
   spec.interpolation = "bilinear";
-  spec.embedding_dim = 8 * base_planes * BottleneckImpl::kExpansion;
-  spec.total_stride = stem_pool ? 32 : 16;
+  spec.embedding_dim = 8 * network.base_planes() * BottleneckImpl::kExpansion;
+  spec.total_stride = network.stem_pool() ? 32 : 16;
   spec.finetune = kResNetPolicy;
   // The last block's bn3 adapts (layer4.2.bn3 for the [.,.,.,3] ResNets).
-  spec.finetune.train_mode = {"layer4." + std::to_string(layers[3] - 1) + ".bn3"};
-  spec.build = [layers, groups, width_per_group, base_planes, stem_pool](const ModelOptions& o) -> std::shared_ptr<Classifier> {
-    return std::make_shared<ResNetImpl>(ResNetOptions(layers)
-                                            .groups(groups)
-                                            .width_per_group(width_per_group)
-                                            .base_planes(base_planes)
-                                            .stem_pool(stem_pool)
-                                            .num_classes(o.num_classes)
-                                            .initialize(o.initialize));
+  spec.finetune.train_mode = {"layer4." + std::to_string(network.layers()[3] - 1) + ".bn3"};
+  spec.build = [network](const ModelOptions& o) -> std::shared_ptr<Classifier> {
+    ResNetOptions options = network;
+    return std::make_shared<ResNetImpl>(options.num_classes(o.num_classes).initialize(o.initialize));
   };
   return spec;
 }
@@ -120,25 +126,34 @@ std::vector<std::string> efficientnet_names() {
 const std::vector<ArchitectureSpec>& architecture_specs() {
   static const std::vector<ArchitectureSpec> specs = [] {
     std::vector<ArchitectureSpec> rows;
-    rows.push_back(resnet_row("ResNet50", "torchvision resnet50 (Bottleneck [3,4,6,3])", {3, 4, 6, 3}, 1, 64, 384));
-    rows.push_back(resnet_row("IGAM_Resnext101_32x48d",
-                              "ResNeXt-101 32x48d (torchvision ResNet, Bottleneck [3,4,23,3], groups 32, width 48)",
-                              {3, 4, 23, 3}, 32, 48, 320));
+    rows.push_back(resnet_row(ResNetRow("ResNet50", ResNetOptions({3, 4, 6, 3}))
+                                  .description("torchvision resnet50 (Bottleneck [3,4,6,3])")
+                                  .test_size(384)));
+    rows.push_back(resnet_row(
+        ResNetRow("IGAM_Resnext101_32x48d", ResNetOptions({3, 4, 23, 3}).groups(32).width_per_group(48))
+            .description("ResNeXt-101 32x48d (torchvision ResNet, Bottleneck [3,4,23,3], groups 32, width 48)")
+            .test_size(320)));
     rows.push_back(pnasnet_row());
     for (const auto& v : efficientnet_variants()) rows.push_back(efficientnet_row(v));
-    rows.push_back(resnet_row("resnet101", "torchvision resnet101", {3, 4, 23, 3}, 1, 64, 224));
-    rows.push_back(resnet_row("resnet152", "torchvision resnet152", {3, 8, 36, 3}, 1, 64, 224));
-    rows.push_back(resnet_row("resnext50_32x4d", "torchvision resnext50_32x4d", {3, 4, 6, 3}, 32, 4, 224));
-    rows.push_back(resnet_row("resnext101_32x8d", "torchvision resnext101_32x8d", {3, 4, 23, 3}, 32, 8, 224));
-    rows.push_back(resnet_row("wide_resnet50_2", "torchvision wide_resnet50_2", {3, 4, 6, 3}, 1, 128, 224));
-    rows.push_back(resnet_row("wide_resnet101_2", "torchvision wide_resnet101_2", {3, 4, 23, 3}, 1, 128, 224));
+    // torchvision's other ResNets and ResNeXts (tested at 224).
+    const ResNetRow torchvision[] = {
+        ResNetRow("resnet101", ResNetOptions({3, 4, 23, 3})),
+        ResNetRow("resnet152", ResNetOptions({3, 8, 36, 3})),
+        ResNetRow("resnext50_32x4d", ResNetOptions({3, 4, 6, 3}).groups(32).width_per_group(4)),
+        ResNetRow("resnext101_32x8d", ResNetOptions({3, 4, 23, 3}).groups(32).width_per_group(8)),
+        ResNetRow("wide_resnet50_2", ResNetOptions({3, 4, 6, 3}).width_per_group(128)),
+        ResNetRow("wide_resnet101_2", ResNetOptions({3, 4, 23, 3}).width_per_group(128)),
+    };
+    for (const ResNetRow& row : torchvision) {
+      rows.push_back(resnet_row(ResNetRow(row).description("torchvision " + row.name())));
+    }
     // The `fixres demo` network: a narrow ResNet-26 that trains on 2 CPU cores in minutes.
-    rows.push_back(resnet_row("resnet26_w16", "narrow ResNet-26 (Bottleneck [2,2,2,2], 16 base planes; fixres demo)",
-                              {2, 2, 2, 2}, 1, 64, 224, 16));
+    rows.push_back(resnet_row(ResNetRow("resnet26_w16", ResNetOptions({2, 2, 2, 2}).base_planes(16))
+                                  .description("narrow ResNet-26 (Bottleneck [2,2,2,2], 16 base planes; fixres demo)")));
     // The same without the stem's max-pool: total stride 16, so small inputs keep usable maps.
-    rows.push_back(resnet_row("resnet26_w16_s16",
-                              "narrow ResNet-26 without the stem max-pool (total stride 16; fixres demo)",
-                              {2, 2, 2, 2}, 1, 64, 224, 16, false));
+    rows.push_back(resnet_row(
+        ResNetRow("resnet26_w16_s16", ResNetOptions({2, 2, 2, 2}).base_planes(16).stem_pool(false))
+            .description("narrow ResNet-26 without the stem max-pool (total stride 16; fixres demo)")));
     return rows;
   }();
   return specs;

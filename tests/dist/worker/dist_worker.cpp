@@ -1,4 +1,5 @@
-// One rank of the dist tests (started by tests/dist/multiprocess_test.cpp or by `fixres launch`).
+// One rank of the dist tests (started by tests/dist/multiprocess_test.cpp, or by `fixres launch` in
+// tests/cli/engine_commands/launch_cli_test.cpp).
 // Reads its rank from the environment like every fixres command, runs one scenario and exits
 // 0 on success, 1 on an error (message on stderr), 3 when replicas disagree.
 //   dist_worker train --per-rank B [--sync-bn] [--architecture A] [--double] --out PREFIX

@@ -1,6 +1,6 @@
 #pragma once
 /// What every engine command says about the network it runs, torch-free so that the CLI fills it
-/// from flags and hands it across the CLI ↔ libfixres.so boundary (fixres/engine/api.h).
+/// from flags and hands it across the CLI ↔ libfixres.so boundary (fixres/core/api.h).
 /// engine/model_setup.h turns it into a network on a device with its weights and normalisation.
 
 #include <array>

@@ -37,7 +37,7 @@ std::pair<io::TrainingCheckpoint, io::TrainingCheckpoint> one_and_two_ranks(
   EXPECT_EQ(two.exit_code, 0) << two.output;
   auto a = io::read_training_checkpoint((dir / "one" / "checkpoint.pth").string());
   auto b = io::read_training_checkpoint((dir / "two" / "checkpoint.pth").string());
-  EXPECT_DOUBLE_EQ(a.optimizer.param_groups.at(0).lr, b.optimizer.param_groups.at(0).lr);  // 8·lr·2B·1 = 8·lr·B·2
+  EXPECT_DOUBLE_EQ(a.optimizer.param_groups.at(0).hyper.lr(), b.optimizer.param_groups.at(0).hyper.lr());  // 8·lr·2B·1 = 8·lr·B·2
   EXPECT_EQ(a.model.size(), b.model.size());
   return {std::move(a), std::move(b)};
 }

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "fixres/dist/options.h"
-#include "fixres/engine/metrics.h"
+#include "fixres/core/dist_options.h"
+#include "fixres/core/metrics.h"
 
 namespace fixres::engine {
 

@@ -1,6 +1,6 @@
 #pragma once
 /// What `fixres inspect --architecture X [--manifest]` reports about a network, torch-free so
-/// that it crosses the CLI ↔ libfixres.so boundary (fixres/engine/api.h).
+/// that it crosses the CLI ↔ libfixres.so boundary (fixres/core/api.h).
 
 #include <array>
 #include <cstdint>

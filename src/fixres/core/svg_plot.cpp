@@ -1,4 +1,6 @@
-#include "fixres/engine/svg_plot.h"
+#include "fixres/core/svg_plot.h"
+
+#include "fixres/core/format.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,11 +12,7 @@
 namespace fixres::engine {
 namespace {
 
-std::string number(double v, int decimals = 2) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", decimals, v);
-  return text;
-}
+std::string number(double v, int decimals = 2) { return format_fixed(v, decimals); }
 
 /// Tick label: no decimals for integers, else as few as the step needs.
 std::string tick_label(double v, double step) {

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "fixres/engine/inference_config.h"
-#include "fixres/engine/metrics.h"
-#include "fixres/engine/model_config.h"
-#include "fixres/engine/reporter.h"
+#include "fixres/core/inference_config.h"
+#include "fixres/core/metrics.h"
+#include "fixres/core/model_config.h"
+#include "fixres/core/reporter.h"
 
 namespace fixres::engine {
 

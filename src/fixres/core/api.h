@@ -6,13 +6,13 @@
 
 #include <string>
 
-#include "fixres/engine/demo.h"
-#include "fixres/engine/evaluate.h"
-#include "fixres/engine/extract.h"
-#include "fixres/engine/finetune.h"
-#include "fixres/engine/sweep.h"
-#include "fixres/engine/train.h"
-#include "fixres/models/architecture_info.h"
+#include "fixres/core/demo.h"
+#include "fixres/core/evaluate.h"
+#include "fixres/core/extract.h"
+#include "fixres/core/finetune.h"
+#include "fixres/core/sweep.h"
+#include "fixres/core/train.h"
+#include "fixres/core/architecture_info.h"
 
 namespace fixres::engine {
 

@@ -20,9 +20,9 @@
 #include <cstdint>
 #include <string>
 
-#include "fixres/engine/model_config.h"
-#include "fixres/engine/reporter.h"
-#include "fixres/engine/training_config.h"
+#include "fixres/core/model_config.h"
+#include "fixres/core/reporter.h"
+#include "fixres/core/training_config.h"
 
 namespace fixres::engine {
 

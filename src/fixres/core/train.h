@@ -9,9 +9,9 @@
 /// per epoch, cross-entropy, each epoch capped at 5005·512/(batch·world) iterations; evaluation
 /// with the test transform after the last epoch (and every `eval_every` epochs).
 
-#include "fixres/engine/model_config.h"
-#include "fixres/engine/reporter.h"
-#include "fixres/engine/training_config.h"
+#include "fixres/core/model_config.h"
+#include "fixres/core/reporter.h"
+#include "fixres/core/training_config.h"
 
 namespace fixres::engine {
 

@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "fixres/engine/metrics.h"
-#include "fixres/engine/reporter.h"
-#include "fixres/engine/training_config.h"
+#include "fixres/core/metrics.h"
+#include "fixres/core/reporter.h"
+#include "fixres/core/training_config.h"
 
 namespace fixres::engine {
 

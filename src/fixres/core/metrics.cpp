@@ -1,4 +1,4 @@
-#include "fixres/engine/metrics.h"
+#include "fixres/core/metrics.h"
 
 #include <cmath>
 #include <cstdio>

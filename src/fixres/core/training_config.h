@@ -12,9 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "fixres/data/dataset.h"
-#include "fixres/dist/options.h"
-#include "fixres/engine/metrics.h"
+#include "fixres/core/dist_options.h"
+#include "fixres/core/metrics.h"
+
+namespace fixres::data {
+class Dataset;  // data/dataset.h (the engine side; here only held by pointer)
+}  // namespace fixres::data
 
 namespace fixres::engine {
 
@@ -64,23 +67,30 @@ struct EpochRecord {
   std::optional<TopkCounts> val;    ///< when evaluated after this epoch
 };
 
-struct TrainingResult {
-  bool is_main = true;       ///< rank 0 (the only one that prints and writes)
+/// The record of a run, kept once: what the checkpoint folder's fixres_run.json holds (and a
+/// resumed run reads back), and the core of the result a command reports.
+struct RunRecord {
   std::string command;       ///< "finetune" or "train"
   std::string architecture;  ///< the registry row
   std::int64_t num_classes = 0;
-  std::int64_t train_images = 0;
-  std::int64_t val_images = 0;
+  int input_size = 0;
+  double scaled_lr = 0.0;    ///< 8 * base * batch * world / 512
   int world_size = 1;
-  double scaled_lr = 0.0;
-  std::string normalization_note;
-  std::string weights_source;
+  std::uint64_t seed = 0;
   /// Fine-tuning: accuracy before any training step (from the first run when resumed).
   std::optional<TopkCounts> before;
-  /// Accuracy after the last epoch.
-  std::optional<TopkCounts> after;
   /// Every epoch trained so far, including those of earlier runs when resumed.
   std::vector<EpochRecord> epochs;
+};
+
+struct TrainingResult : RunRecord {
+  bool is_main = true;       ///< rank 0 (the only one that prints and writes)
+  std::int64_t train_images = 0;
+  std::int64_t val_images = 0;
+  std::string normalization_note;
+  std::string weights_source;
+  /// Accuracy after the last epoch.
+  std::optional<TopkCounts> after;
   std::int64_t start_epoch = 0;  ///< first epoch this run trained (> 0 when resumed)
   std::string resumed_from;      ///< the checkpoint resumed from, or empty
   std::string checkpoint_folder; ///< save_folder/job_id, or empty

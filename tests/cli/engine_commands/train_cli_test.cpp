@@ -1,0 +1,58 @@
+// `fixres train` end to end: the JSON log (the loss curve across a resumed run), resuming from
+// the save folder, and the usage errors of train and finetune.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "common/paths.h"
+#include "common/run_command.h"
+
+namespace fixres::engine {
+namespace {
+
+using testing::fixture;
+using testing::scratch_dir;
+
+TEST(TrainCliTest, WritesJsonLogAndResumes) {
+  const auto dir = scratch_dir("train_cli");
+  const std::string json = (dir / "log.json").string();
+  const std::string flags = " --train-path " + fixture("images/folder").string() + " --val-path " +
+                            fixture("images/folder").string() +
+                            " --input-size 32 --batch 6 --workers 2 --learning-rate 0.02 --seed 3 --save-folder " +
+                            dir.string() + " --job-id cli --json " + json;
+  auto out = testing::run_fixres("train --epochs 1" + flags);
+  ASSERT_EQ(out.exit_code, 0) << out.output;
+  EXPECT_NE(out.output.find("Top-1:"), std::string::npos) << out.output;
+  out = testing::run_fixres("train --epochs 2" + flags);
+  ASSERT_EQ(out.exit_code, 0) << out.output;
+  EXPECT_NE(out.output.find("resuming from"), std::string::npos) << out.output;
+  std::ifstream in(json);
+  const nlohmann::json log = nlohmann::json::parse(in);
+  EXPECT_EQ(log.at("start_epoch"), 1);
+  ASSERT_EQ(log.at("epochs").size(), 2u);  // the loss curve includes the first run's epoch
+  for (const auto& row : log.at("epochs")) {
+    EXPECT_TRUE(row.contains("loss"));
+    EXPECT_TRUE(row.contains("lr"));
+    EXPECT_TRUE(row.contains("train_top1"));
+    EXPECT_TRUE(row.contains("images_per_second"));
+  }
+  EXPECT_TRUE(log.at("epochs").at(1).contains("val_top1"));
+  EXPECT_TRUE(log.contains("after"));
+}
+
+TEST(TrainCliTest, UsageErrors) {
+  EXPECT_EQ(testing::run_fixres("train --epochs 1").exit_code, 2);  // no data
+  EXPECT_EQ(testing::run_fixres("finetune --train-path x").exit_code, 2);  // no weights
+  EXPECT_EQ(testing::run_fixres("finetune --weight-path w --train-path x --transforms v9").exit_code, 2);
+  const auto help = testing::run_fixres("finetune --help");
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* flag : {"--save-folder", "--shared-folder-path", "--job-id", "--transforms", "--num-classes",
+                           "--imnet-path", "--learning-rate", "--epochs", "--sync-bn", "--json"}) {
+    EXPECT_NE(help.output.find(flag), std::string::npos) << flag;
+  }
+}
+
+}  // namespace
+}  // namespace fixres::engine
