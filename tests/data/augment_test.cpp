@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 
+#include "data/image_fixtures.h"
 #include "fixres/data/augment.h"
 #include "fixres/data/decode.h"
 #include "fixres/data/pipeline.h"
@@ -112,7 +113,7 @@ TEST(PipelineTest, DrawsDependOnlyOnTheSampleKey) {
   Image img(90, 120);
   for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = static_cast<std::uint8_t>(i * 7 % 251);
   for (const auto kind : {PipelineKind::Full, PipelineKind::ValTrain}) {
-    const Pipeline p({kind, 32, {}, -1.0f});
+    const Pipeline p(testing::pipeline_spec(kind, 32));
     Rng a = Rng::for_sample(3, 1, 17), b = Rng::for_sample(3, 1, 17), c = Rng::for_sample(3, 1, 18);
     const Image va = p.view(img, a), vb = p.view(img, b), vc = p.view(img, c);
     EXPECT_EQ(va.pixels, vb.pixels);
@@ -130,7 +131,7 @@ TEST(PipelineTest, PartialDecodingGivesTheSameTrainingViews) {
   const std::string path = std::string(FIXRES_FIXTURES_DIR) + "/images/pipeline/landscape.jpg";
   const Image full = read_image(path);
   for (const auto kind : {PipelineKind::Full, PipelineKind::ValTrain, PipelineKind::Test}) {
-    const Pipeline p({kind, 96, {}, -1.0f});
+    const Pipeline p(testing::pipeline_spec(kind, 96));
     for (int i = 0; i < 8; ++i) {
       Rng a = Rng::for_sample(5, 0, i), b = Rng::for_sample(5, 0, i);
       const Image whole = p.view(full, a);

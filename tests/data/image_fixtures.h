@@ -11,6 +11,7 @@
 #include "common/paths.h"
 #include "fixres/data/decode.h"
 #include "fixres/data/image.h"
+#include "fixres/data/pipeline.h"
 #include "fixres/io/npy.h"
 
 namespace fixres::testing {
@@ -22,6 +23,15 @@ inline const nlohmann::json& images_manifest() {
     return nlohmann::json::parse(in);
   }();
   return manifest;
+}
+
+/// A pipeline spec of `kind` at `size` with the defaults (FixRes's jitter, ImageNet-free
+/// normalisation, FixRes's test protocol).
+inline data::PipelineSpec pipeline_spec(data::PipelineKind kind, int size) {
+  data::PipelineSpec spec;
+  spec.kind = kind;
+  spec.size = size;
+  return spec;
 }
 
 /// tests/fixtures/images/<relative>

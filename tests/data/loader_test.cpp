@@ -28,7 +28,7 @@ std::shared_ptr<ImageFolder> fixture_folder() { return std::make_shared<ImageFol
 TEST(LoaderTest, TestPipelineBatchesMatchPerImageTransform) {
   auto folder = fixture_folder();
   const int s = 64;
-  Loader loader(folder, std::make_shared<SequentialSampler>(folder->size()), Pipeline({PipelineKind::Test, s, {}, -1.0f}),
+  Loader loader(folder, std::make_shared<SequentialSampler>(folder->size()), Pipeline(testing::pipeline_spec(PipelineKind::Test, s)),
                 {4, 2, 2, false, false, false, false, 0});
   const auto batches = run_epoch(loader, 0);
   ASSERT_EQ(static_cast<std::int64_t>(batches.size()), loader.batches_per_epoch());
@@ -46,7 +46,7 @@ TEST(LoaderTest, TestPipelineBatchesMatchPerImageTransform) {
       EXPECT_EQ(b.indices[static_cast<std::size_t>(r)], position);
       EXPECT_EQ(b.labels[r].item<std::int64_t>(), folder->label(position));
       std::vector<float> expected(3 * s * s);
-      to_tensor_normalize(fixres_test_view(folder->load(position), s), Normalization::imagenet(), expected.data());
+      to_tensor_normalize(test_view(folder->load(position), s), Normalization::imagenet(), expected.data());
       EXPECT_TRUE(torch::equal(b.images[r], torch::from_blob(expected.data(), {3, s, s})));
     }
   }
@@ -59,7 +59,7 @@ TEST(LoaderTest, BatchesAreIdenticalWhateverTheNumberOfWorkers) {
   for (const auto kind : {PipelineKind::Full, PipelineKind::ValTrain}) {
     std::vector<std::vector<Batch>> runs;
     for (int workers : {0, 1, 3}) {
-      Loader loader(folder, sampler, Pipeline({kind, 48, {}, -1.0f}), {2, workers, 2, true, false, false, false, 42});
+      Loader loader(folder, sampler, Pipeline(testing::pipeline_spec(kind, 48)), {2, workers, 2, true, false, false, false, 42});
       runs.push_back(run_epoch(loader, 1));
     }
     ASSERT_EQ(runs[0].size(), 4u);  // 9 images, batch 2, drop_last
@@ -72,7 +72,7 @@ TEST(LoaderTest, BatchesAreIdenticalWhateverTheNumberOfWorkers) {
       }
     }
     // Another epoch draws other augmentations.
-    Loader loader(folder, sampler, Pipeline({kind, 48, {}, -1.0f}), {2, 2, 2, true, false, false, false, 42});
+    Loader loader(folder, sampler, Pipeline(testing::pipeline_spec(kind, 48)), {2, 2, 2, true, false, false, false, 42});
     const auto other = run_epoch(loader, 2);
     EXPECT_FALSE(torch::equal(other[0].images, runs[0][0].images));
   }
@@ -81,8 +81,8 @@ TEST(LoaderTest, BatchesAreIdenticalWhateverTheNumberOfWorkers) {
 TEST(LoaderTest, ChannelsLastHoldsTheSameValues) {
   auto folder = fixture_folder();
   auto sampler = std::make_shared<SequentialSampler>(folder->size());
-  Loader planar(folder, sampler, Pipeline({PipelineKind::Full, 40, {}, -1.0f}), {5, 2, 1, false, false, false, false, 1});
-  Loader last(folder, sampler, Pipeline({PipelineKind::Full, 40, {}, -1.0f}), {5, 2, 1, false, true, false, false, 1});
+  Loader planar(folder, sampler, Pipeline(testing::pipeline_spec(PipelineKind::Full, 40)), {5, 2, 1, false, false, false, false, 1});
+  Loader last(folder, sampler, Pipeline(testing::pipeline_spec(PipelineKind::Full, 40)), {5, 2, 1, false, true, false, false, 1});
   const auto a = run_epoch(planar, 0), b = run_epoch(last, 0);
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -99,7 +99,7 @@ TEST(LoaderTest, CorruptImagesAreSkippedCountedAndReportedOnce) {
   auto folder = std::make_shared<ImageFolder>(root.string());
   ASSERT_EQ(folder->size(), 11);
   auto sampler = std::make_shared<SequentialSampler>(folder->size());
-  Loader loader(folder, sampler, Pipeline({PipelineKind::Test, 32, {}, -1.0f}), {4, 2, 2, false, false, false, false, 0});
+  Loader loader(folder, sampler, Pipeline(testing::pipeline_spec(PipelineKind::Test, 32)), {4, 2, 2, false, false, false, false, 0});
   std::vector<std::string> reported;
   loader.set_on_skip([&](const SkippedImage& s) { reported.push_back(s.name); });
   for (int epoch = 0; epoch < 2; ++epoch) {
@@ -117,7 +117,7 @@ TEST(LoaderTest, CorruptImagesAreSkippedCountedAndReportedOnce) {
   EXPECT_EQ(reported[1], (root / "cup" / "zz_empty.jpg").string());
   EXPECT_NE(loader.skipped()[1].reason.find("empty file"), std::string::npos);
 
-  Loader strict(folder, sampler, Pipeline({PipelineKind::Test, 32, {}, -1.0f}), {4, 2, 2, false, false, false, true, 0});
+  Loader strict(folder, sampler, Pipeline(testing::pipeline_spec(PipelineKind::Test, 32)), {4, 2, 2, false, false, false, true, 0});
   try {
     run_epoch(strict, 0);
     ADD_FAILURE() << "strict mode did not fail";
@@ -131,7 +131,7 @@ TEST(LoaderTest, DistributedShardsCoverTheDatasetWithPadding) {
   std::vector<std::int64_t> seen;
   for (std::int64_t rank = 0; rank < 2; ++rank) {
     auto sampler = std::make_shared<DistributedSampler>(folder->size(), DistributedOptions{2, rank, true, 0, false});
-    Loader loader(folder, sampler, Pipeline({PipelineKind::Test, 16, {}, -1.0f}), {3, 1, 1, false, false, false, false, 0});
+    Loader loader(folder, sampler, Pipeline(testing::pipeline_spec(PipelineKind::Test, 16)), {3, 1, 1, false, false, false, false, 0});
     for (const auto& b : run_epoch(loader, 0)) seen.insert(seen.end(), b.indices.begin(), b.indices.end());
   }
   EXPECT_EQ(seen.size(), 10u);  // 9 images padded to 2 x 5
@@ -142,7 +142,7 @@ TEST(LoaderTest, DistributedShardsCoverTheDatasetWithPadding) {
 
 TEST(LoaderTest, AbandonedEpochsAndEarlyDestructionDoNotHang) {
   auto folder = fixture_folder();
-  Loader loader(folder, std::make_shared<SequentialSampler>(folder->size()), Pipeline({PipelineKind::Full, 24, {}, -1.0f}),
+  Loader loader(folder, std::make_shared<SequentialSampler>(folder->size()), Pipeline(testing::pipeline_spec(PipelineKind::Full, 24)),
                 {1, 3, 2, false, false, false, false, 0});
   loader.start_epoch(0);
   ASSERT_TRUE(loader.next().has_value());

@@ -37,11 +37,11 @@ TEST(FixResTestTransformTest, MatchesReferenceOnPhotosAtEveryTestSize) {
     for (int s : sizes) {
       SCOPED_TRACE(name + " S=" + std::to_string(s));
       const Image expected = read_image(image_fixture("pipeline/" + name + "_" + std::to_string(s) + ".png"));
-      EXPECT_TRUE(images_equal(expected, fixres_test_view(photo, s)));
+      EXPECT_TRUE(images_equal(expected, test_view(photo, s)));
       // The unfused composition gives the same pixels.
       EXPECT_TRUE(images_equal(expected, center_crop(fixres_resize(photo, fixres_resize_length(s)), s, s)));
       Rng rng(0);
-      const Pipeline pipeline({PipelineKind::Test, s, {}, -1.0f});
+      const Pipeline pipeline(testing::pipeline_spec(PipelineKind::Test, s));
       EXPECT_TRUE(images_equal(expected, pipeline.view(photo, rng)));
       // Decoding only the rows and columns the crop reads gives the same pixels.
       const std::string path = image_fixture("pipeline/" + name + ".jpg");
@@ -82,15 +82,15 @@ TEST(ResampleTest, MatchesPillowBilinearIncludingSinglePassCases) {
     const int w = c.at("width"), h = c.at("height");
     SCOPED_TRACE(std::to_string(w) + "x" + std::to_string(h));
     const Image expected = npy_image(c.at("expected"));
-    const Image got = resize_bilinear(src, h, w);
+    const Image got = resize(src, h, w);
     EXPECT_TRUE(images_equal(expected, got));
     // Any window of the result equals the same window computed alone.
     if (h > 4 && w > 4) {
       const CropBox box{h / 3, w / 4, h / 2, w / 2};
-      EXPECT_TRUE(images_equal(crop(expected, box), resize_bilinear_window(src, h, w, box.top, box.left, box.height, box.width)));
+      EXPECT_TRUE(images_equal(crop(expected, box), resize_window(src, h, w, box)));
     }
   }
-  EXPECT_THROW(resize_bilinear_window(src, 10, 10, 5, 5, 6, 5), std::invalid_argument);
+  EXPECT_THROW(resize_window(src, 10, 10, {5, 5, 6, 5}), std::invalid_argument);
 }
 
 TEST(GeometryTest, CenterCropMatchesTorchvisionWithPadding) {

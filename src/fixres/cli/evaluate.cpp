@@ -6,6 +6,7 @@
 #include "fixres/cli/engine_loader.h"
 #include "fixres/cli/inference_flags.h"
 #include "fixres/cli/output.h"
+#include "fixres/cli/results_csv.h"
 #include "fixres/core/evaluate.h"
 
 namespace fixres::cli {
@@ -26,6 +27,7 @@ void run(EvaluateCommand& command) {
   nlohmann::json json = inference_report_json(result, config.model, config.data);
   json["images"] = result.counts.images;
   write_json(command.cli.json_path, json);
+  append_results_csv(command.cli.results_csv, {results_row(result, config.model.weight_path)});
 }
 
 }  // namespace
@@ -36,6 +38,7 @@ Command add_evaluate(CLI::App& root) {
       "evaluate", "Top-1/top-5 of a network on an ImageFolder at --input-size (main_evaluate_imnet.py)");
   add_inference_flags(*app, command->config.model, command->config.data, command->cli);
   add_input_size_flag(*app, command->config.input_size);
+  add_results_file_flag(*app, command->cli);
   return {app, [command] { run(*command); }};
 }
 

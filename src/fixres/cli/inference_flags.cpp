@@ -12,9 +12,19 @@ void add_inference_flags(CLI::App& app, engine::ModelConfig& model, engine::Infe
                                 "One ImageFolder (a sub-folder per class) instead of --imnet-path");
   imnet->excludes(folder);
   add_strict_images_flag(app, data.strict_images);
+  app.add_option_function<std::string>(
+         "--tta", [&data](const std::string& mode) { data.tta_flip = mode == "flip"; },
+         "flip: also run each test crop mirrored and average the two softmaxes (and embeddings)")
+      ->check(CLI::IsMember({"none", "flip"}));
   add_loader_flags(app, data.batch, data.workers);
   add_dist_flags(app, data.dist);
   add_cli_flags(app, cli);
+}
+
+void add_results_file_flag(CLI::App& app, CliFlags& cli) {
+  app.add_option("--results-file", cli.results_csv,
+                 "Append one CSV row per result (timm's columns: model,top1,top1_err,top5,top5_err,param_count,"
+                 "img_size,crop_pct,interpolation; then weights,resize_mode,resize_size,images,images_per_second)");
 }
 
 void resolve_dataset_path(engine::InferenceDataConfig& data, const CliFlags& cli) {
@@ -40,6 +50,12 @@ nlohmann::json inference_report_json(const engine::InferenceRunReport& report, c
           {"seconds", report.seconds},
           {"images_per_second", report.images_per_second},
           {"normalization", report.normalization},
+          {"test_transform", report.test_transform},
+          {"resize_mode", data::resize_mode_name(report.protocol.resize_mode)},
+          {"crop_pct", report.protocol.resize_size > 0 ? nlohmann::json(nullptr) : nlohmann::json(report.protocol.crop_pct)},
+          {"resize_size", report.protocol.resize_length(report.input_size)},
+          {"interpolation", data::interpolation_name(report.protocol.interpolation)},
+          {"tta", report.tta_flip ? "flip" : "none"},
           {"world_size", report.world_size},
           {"skipped_images", report.skipped.size()},
           {"skipped", skipped_json(report.skipped)}};

@@ -21,6 +21,9 @@ namespace fixres::cli {
 /// takes --sizes instead).
 void add_inference_flags(CLI::App& app, engine::ModelConfig& model, engine::InferenceDataConfig& data, CliFlags& cli);
 
+/// --results-file FILE.csv (evaluate, sweep; cli/results_csv.h).
+void add_results_file_flag(CLI::App& app, CliFlags& cli);
+
 /// data.dataset_path: --dataset-path DIR as given, else --imnet-path ROOT's ROOT/val (a no-op once
 /// set). Throws UsageError when neither was given.
 void resolve_dataset_path(engine::InferenceDataConfig& data, const CliFlags& cli);

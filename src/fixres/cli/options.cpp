@@ -1,5 +1,6 @@
 #include "fixres/cli/options.h"
 
+#include <map>
 #include <stdexcept>
 
 #include "fixres/cli/command.h"
@@ -35,10 +36,36 @@ void add_model_flags(CLI::App& app, engine::ModelConfig& model, bool weights_req
   app.add_flag("--channels-last,!--contiguous", model.channels_last,
                "Memory format of the network's activations: channels-last (default; oneDNN's fast path, ~30% "
                "faster on CPU) or --contiguous (NCHW, as the Python seed)");
+  add_test_protocol_flags(app, model.test_protocol);
   app.add_flag("--fold-bn,!--no-fold-bn", model.fold_batch_norms,
                "Run each convolution whose batch-norm is frozen with the normalisation folded into its weights "
                "(default; one pass less over every activation map). --no-fold-bn: PyTorch's unfolded arithmetic, "
                "and no second copy of the convolution weights in memory");
+}
+
+void add_test_protocol_flags(CLI::App& app, data::TestProtocolOverrides& protocol) {
+  auto* crop = app.add_option_function<double>(
+      "--crop-pct", [&protocol](double p) { protocol.crop_pct = p; },
+      "Resize to floor(S / P) before the centre crop S, 0 < P <= 1 (timm's crop_pct; FixRes's "
+      "int(256/224 S) is 0.875). Default: the weights' own");
+  auto* size = app.add_option_function<int>(
+      "--resize-size", [&protocol](int r) { protocol.resize_size = r; },
+      "Resize to R before the centre crop, whatever the test size (torchvision references' "
+      "--val-resize-size: 232 for the V2 weights)");
+  crop->excludes(size);
+  const std::map<std::string, data::ResizeMode> modes = {{"fixres", data::ResizeMode::FixRes},
+                                                         {"shorter", data::ResizeMode::Shorter}};
+  app.add_option_function<data::ResizeMode>(
+         "--resize-mode", [&protocol](data::ResizeMode m) { protocol.resize_mode = m; },
+         "fixres: the height becomes the resize length whatever the orientation (FixRes's Resize); shorter: "
+         "the shorter side does (torchvision's Resize(int))")
+      ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case));
+  const std::map<std::string, data::Interpolation> filters = {{"bilinear", data::Interpolation::Bilinear},
+                                                              {"bicubic", data::Interpolation::Bicubic}};
+  app.add_option_function<data::Interpolation>(
+         "--interpolation", [&protocol](data::Interpolation i) { protocol.interpolation = i; },
+         "Resize filter, Pillow-exact: bilinear or bicubic")
+      ->transform(CLI::CheckedTransformer(filters, CLI::ignore_case));
 }
 
 void add_input_size_flag(CLI::App& app, int& size) {

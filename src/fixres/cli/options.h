@@ -16,6 +16,7 @@ struct CliFlags {
   std::string json_path;    ///< --json FILE
   std::string imnet_path;   ///< --imnet-path ROOT: the engine gets ROOT/val (and ROOT/train) as folders
   bool no_val = false;      ///< --no-val (finetune, train): no validation folder for the engine
+  std::string results_csv;  ///< --results-file FILE.csv (evaluate, sweep): rows appended
 };
 
 /// A command's state: the engine's config its flags are bound onto, and what the CLI keeps.
@@ -30,9 +31,14 @@ inline constexpr const char* kDefaultEfficientNet = "tf_efficientnet_b0_ap";
 
 /// Onto `model` itself: --architecture, --EfficientNet-models (default tf_efficientnet_b0_ap),
 /// --weight-path (alias --resnet-weight-path), --non-strict, --device, --mean R G B / --std R G B
-/// (together), --channels-last/--contiguous, --fold-bn/--no-fold-bn. The engine checks the values
+/// (together), the test protocol flags, --channels-last/--contiguous, --fold-bn/--no-fold-bn. The
+/// engine checks the values
 /// (engine::resolve_model).
 void add_model_flags(CLI::App& app, engine::ModelConfig& model, bool weights_required);
+
+/// --crop-pct P or --resize-size R, --resize-mode fixres|shorter, --interpolation bilinear|bicubic
+/// onto the test protocol's overrides (part of add_model_flags).
+void add_test_protocol_flags(CLI::App& app, data::TestProtocolOverrides& protocol);
 
 /// --input-size onto `size` (its current value is the default shown).
 void add_input_size_flag(CLI::App& app, int& size);

@@ -118,6 +118,7 @@ void run(SweepCommand& command) {
               {"calibration_images", calibrated ? nlohmann::json(result.calibration_images) : nullptr},
               {"calibrated_layers", result.calibrated_layers},
               {"normalization", result.normalization},
+              {"test_transform", result.test_transform},
               {"world_size", result.world_size},
               {"skipped_images", result.skipped.size()},
               {"skipped", skipped_json(result.skipped)}});

@@ -9,6 +9,7 @@
 
 #include "fixres/core/dist_options.h"
 #include "fixres/core/metrics.h"
+#include "fixres/core/test_protocol.h"
 
 namespace fixres::engine {
 
@@ -18,6 +19,9 @@ struct InferenceDataConfig {
   int batch = 32;               ///< images per batch on each rank
   int workers = 4;              ///< image loading threads
   bool strict_images = false;   ///< an undecodable image is an error instead of a skip
+  /// --tta flip: each image and its horizontal mirror (the test crop flipped); top-1/top-5 on
+  /// the mean of the two softmaxes, extract writes the mean softmax and the mean embedding.
+  bool tta_flip = false;
   dist::DistOptions dist;       ///< ranks share the dataset (DistributedSampler semantics)
 };
 
@@ -36,6 +40,10 @@ struct InferenceRunReport {
   double seconds = 0.0;       ///< wall time of the inference loop
   double images_per_second = 0.0;
   std::string normalization;  ///< which mean/std was used, and why
+  std::string test_transform; ///< which resize, crop-pct and interpolation, and why
+  data::TestProtocol protocol;  ///< the test transform used
+  bool tta_flip = false;        ///< the scores are the mean over the image and its mirror
+  std::int64_t parameters = 0;  ///< the network's parameter count
   std::vector<SkippedImageReport> skipped;
   bool is_main = true;        ///< rank 0 (the only one that prints and writes)
   int world_size = 1;

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "fixres/core/test_protocol.h"
+
 namespace fixres::engine {
 
 struct ModelConfig {
@@ -34,6 +36,9 @@ struct ModelConfig {
   /// (the architecture's row: ImageNet's, 0.5/0.5 for PNASNet and the AdvProp `_ap` EfficientNets).
   std::optional<std::array<float, 3>> mean;
   std::optional<std::array<float, 3>> std;
+  /// --crop-pct / --resize-size / --resize-mode / --interpolation over the weights' own test
+  /// protocol (the architecture's row; core/test_protocol.h).
+  data::TestProtocolOverrides test_protocol;
 };
 
 }  // namespace fixres::engine

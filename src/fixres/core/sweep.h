@@ -41,6 +41,7 @@ struct SweepResult {
   std::int64_t calibration_images = 0;      ///< images each recalibration used
   std::vector<std::string> calibrated_layers;
   std::string normalization;
+  std::string test_transform;  ///< the test protocol used, and why
   std::vector<SkippedImageReport> skipped;  ///< of the evaluated dataset
   bool is_main = true;
   int world_size = 1;

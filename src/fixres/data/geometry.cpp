@@ -22,6 +22,17 @@ Size2 fixres_resize_target(int height, int width, int size, bool largest) {
   return {size, scaled(size, width, height)};
 }
 
+Size2 resize_target(ResizeMode mode, int height, int width, int length) {
+  if (mode == ResizeMode::FixRes) return fixres_resize_target(height, width, length);
+  if (height <= 0 || width <= 0) {
+    throw std::invalid_argument("resize_target: empty image " + std::to_string(height) + "x" + std::to_string(width));
+  }
+  // int(L * long / short): exact product, then floor division (as fixres_resize_target argues).
+  const long long short_side = std::min(height, width), long_side = std::max(height, width);
+  const int scaled = static_cast<int>(static_cast<long long>(length) * long_side / short_side);
+  return width <= height ? Size2{scaled, length} : Size2{length, scaled};
+}
+
 int half_round_even_div2(int x) {
   // floor(x / 2), then round half to even when x is odd.
   const int f = x >= 0 ? x / 2 : -((-x + 1) / 2);
@@ -69,11 +80,12 @@ Image hflip(const Image& in) {
   return out;
 }
 
-Image resize_and_crop(const Image& in, int out_height, int out_width, const CropBox& box) {
+Image resize_and_crop(const Image& in, int out_height, int out_width, const CropBox& box,
+                      Interpolation interpolation) {
   const int y0 = std::max(box.top, 0), y1 = std::min(box.top + box.height, out_height);
   const int x0 = std::max(box.left, 0), x1 = std::min(box.left + box.width, out_width);
   if (y1 <= y0 || x1 <= x0) return Image(box.height, box.width);
-  Image window = resize_bilinear_window(in, out_height, out_width, y0, x0, y1 - y0, x1 - x0);
+  Image window = resize_window(in, out_height, out_width, {y0, x0, y1 - y0, x1 - x0}, interpolation);
   if (y0 == box.top && x0 == box.left && window.height == box.height && window.width == box.width) {
     return window;
   }
@@ -82,16 +94,22 @@ Image resize_and_crop(const Image& in, int out_height, int out_width, const Crop
 
 Image fixres_resize(const Image& in, int size, bool largest) {
   const Size2 t = fixres_resize_target(in.height, in.width, size, largest);
-  return resize_bilinear(in, t.height, t.width);
+  return resize(in, t.height, t.width);
+}
+
+Image protocol_resize(const Image& in, int test_size, const TestProtocol& protocol) {
+  const Size2 t = resize_target(protocol.resize_mode, in.height, in.width, protocol.resize_length(test_size));
+  return resize(in, t.height, t.width, protocol.interpolation);
 }
 
 Image resized_crop(const Image& in, const CropBox& box, int size) {
-  return resize_bilinear(crop(in, box), size, size);
+  return resize(crop(in, box), size, size);
 }
 
-Image fixres_test_view(const Image& in, int test_size) {
-  const Size2 t = fixres_resize_target(in.height, in.width, fixres_resize_length(test_size));
-  return resize_and_crop(in, t.height, t.width, center_crop_box(t.height, t.width, test_size, test_size));
+Image test_view(const Image& in, int test_size, const TestProtocol& protocol) {
+  const Size2 t = resize_target(protocol.resize_mode, in.height, in.width, protocol.resize_length(test_size));
+  return resize_and_crop(in, t.height, t.width, center_crop_box(t.height, t.width, test_size, test_size),
+                         protocol.interpolation);
 }
 
 }  // namespace fixres::data

@@ -2,6 +2,7 @@
 /// Geometric transforms on HWC uint8 RGB images, each mirroring one Python operation exactly
 /// (torchvision 0.14 functional on PIL images, Pillow 9.4, FixRes's Resize). Torch-free.
 
+#include "fixres/core/test_protocol.h"
 #include "fixres/data/image.h"
 
 namespace fixres::data {
@@ -29,6 +30,11 @@ int fixres_resize_length(int test_size);
 /// width becomes `size` and the height int(size * h / w).
 Size2 fixres_resize_target(int height, int width, int size, bool largest = false);
 
+/// The Resize target of `protocol`'s mode at length L: FixRes's fixres_resize_target(h, w, L), or
+/// torchvision 0.14's Resize(L) (_compute_resized_output_size): the shorter side becomes L, the
+/// longer int(L * long / short).
+Size2 resize_target(ResizeMode mode, int height, int width, int length);
+
 /// Python's round() of x / 2 for an integer x: half to even.
 int half_round_even_div2(int x);
 
@@ -49,19 +55,25 @@ Image hflip(const Image& in);
 /// In place F.hflip.
 void hflip_inplace(Image& img);
 
-/// crop(resize_bilinear(in, out_height, out_width), box), computing only the pixels the crop
+/// crop(resize(in, out_height, out_width, interpolation), box), computing only the pixels the crop
 /// keeps (bit-identical: Pillow's two passes are independent per output row and column).
-Image resize_and_crop(const Image& in, int out_height, int out_width, const CropBox& box);
+Image resize_and_crop(const Image& in, int out_height, int out_width, const CropBox& box,
+                      Interpolation interpolation = Interpolation::Bilinear);
 
 /// FixRes's Resize(size, largest) on a PIL image (bilinear, PIL antialiasing).
 Image fixres_resize(const Image& in, int size, bool largest = false);
+
+/// The test protocol's Resize at test size S (no crop): resize_target(mode, h, w, L(S)) with its
+/// interpolation.
+Image protocol_resize(const Image& in, int test_size, const TestProtocol& protocol);
 
 /// F.resized_crop(img, top, left, height, width, [size, size]) with PIL bilinear: the crop
 /// (zero-filled outside) resized to size x size.
 Image resized_crop(const Image& in, const CropBox& box, int size);
 
-/// FixRes's test view before ToTensor: Resize(fixres_resize_length(S)) then CenterCrop(S),
-/// computed fused (only the kept window is resampled).
-Image fixres_test_view(const Image& in, int test_size);
+/// The test view before ToTensor: `protocol`'s Resize at S then CenterCrop(S), computed fused
+/// (only the kept window is resampled). The default protocol is FixRes's: Resize(int(256/224 S))
+/// setting the height, bilinear.
+Image test_view(const Image& in, int test_size, const TestProtocol& protocol = {});
 
 }  // namespace fixres::data

@@ -38,6 +38,7 @@ Pipeline::Pipeline(PipelineSpec spec) : spec_(spec) {
 
 Image Pipeline::view(const RegionLoader& load, Rng& rng) const {
   const int s = spec_.size;
+  const TestProtocol& protocol = spec_.protocol;
   switch (spec_.kind) {
     case PipelineKind::Test: {
       // Resize + CenterCrop: only the crop window of the resize is computed, from only the
@@ -45,27 +46,27 @@ Image Pipeline::view(const RegionLoader& load, Rng& rng) const {
       Size2 target;
       CropBox box, window;
       const DecodedRegion r = load([&](int h, int w) {
-        target = fixres_resize_target(h, w, fixres_resize_length(s));
+        target = resize_target(protocol.resize_mode, h, w, protocol.resize_length(s));
         box = center_crop_box(target.height, target.width, s, s);
         window = clamp_box(box, target.height, target.width);
-        return resize_source_box(h, w, target.height, target.width, window);
+        return resize_source_box(h, w, target.height, target.width, window, protocol.interpolation);
       });
-      Image out = resize_bilinear_window(ImageView{&r.image, r.top, r.left, r.full_height, r.full_width}, target.height,
-                                         target.width, window);
+      Image out = resize_window(ImageView{&r.image, r.top, r.left, r.full_height, r.full_width}, target.height,
+                                target.width, window, protocol.interpolation);
       if (window.height == s && window.width == s) return out;
       return crop(out, {box.top - window.top, box.left - window.left, s, s});  // zero padding
     }
     case PipelineKind::Full: {
       CropBox box;
       const DecodedRegion r = load([&](int h, int w) { return box = random_resized_crop_box(h, w, rng); });
-      Image out = resize_bilinear(crop(r.image, {box.top - r.top, box.left - r.left, box.height, box.width}), s, s);
+      Image out = resize(crop(r.image, {box.top - r.top, box.left - r.left, box.height, box.width}), s, s);
       if (rng.uniform() < 0.5) hflip_inplace(out);
       apply_color_jitter(out, draw_color_jitter(rng, jitter_, jitter_, jitter_));
       return out;
     }
     case PipelineKind::ValTrain: {
       const DecodedRegion r = load([](int h, int w) { return CropBox{0, 0, h, w}; });
-      Image resized = fixres_resize(r.image, fixres_resize_length(s));
+      Image resized = protocol_resize(r.image, s, protocol);
       if (rng.uniform() < 0.5) hflip_inplace(resized);
       apply_color_jitter(resized, draw_color_jitter(rng, jitter_, jitter_, jitter_));
       return shifted_center_crop(resized, s, draw_shifted_crop(resized.width, s, rng));

@@ -1,15 +1,17 @@
 #pragma once
 /// FixRes's named transform pipelines, composed from the functions of geometry.h, color.h,
 /// augment.h and normalize.h (imnet_finetune/transforms.py and transforms_v2.py):
-///  - Test ("test"/"val"): Resize(int((256/224)*S)) with FixRes's height-set quirk, CenterCrop(S)
+///  - Test ("test"/"val"): the test protocol's Resize (core/test_protocol.h; by default FixRes's
+///    Resize(int((256/224)*S)) with its height-set quirk, bilinear), CenterCrop(S)
 ///  - Full ("full"/"train"): RandomResizedCrop(S), RandomHorizontalFlip, ColorJitter(0.3,0.3,0.3)
-///  - ValTrain ("val_train"): Resize as Test, RandomHorizontalFlip, ColorJitter(0.05,0.05,0.05),
+///  - ValTrain ("val_train"): the protocol's Resize as Test, RandomHorizontalFlip, ColorJitter(0.05,0.05,0.05),
 ///    the shifted centre crop of transforms_v2
 /// each followed by ToTensor + Normalize. Torch-free.
 
 #include <functional>
 #include <string>
 
+#include "fixres/core/test_protocol.h"
 #include "fixres/data/decode.h"
 #include "fixres/data/image.h"
 #include "fixres/data/normalize.h"
@@ -29,6 +31,7 @@ struct PipelineSpec {
   int size = 224;                ///< output side S
   Normalization normalization;   ///< mean/std of the weights
   float jitter = -1.0f;          ///< ColorJitter strength; < 0: FixRes's (0.3 Full, 0.05 ValTrain)
+  TestProtocol protocol;         ///< the Resize of Test and ValTrain (Full's RandomResizedCrop is bilinear)
 };
 
 /// Decodes (at least) the box a RegionRequest asks for: Dataset::load_region bound to an item.

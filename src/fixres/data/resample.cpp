@@ -1,5 +1,5 @@
-// A port of the arithmetic of Pillow 9.4's libImaging/Resample.c (bilinear filter, 8 bits per
-// channel). The order of operations in the coefficient computation is kept exactly, since the
+// A port of the arithmetic of Pillow 9.4's libImaging/Resample.c (bilinear and bicubic filters, 8
+// bits per channel). The order of operations in the coefficient computation is kept exactly, since the
 // double results are rounded to fixed point.
 
 #include "fixres/data/resample.h"
@@ -22,6 +22,26 @@ double bilinear_filter(double x) {
   return 0.0;
 }
 
+// Resample.c bicubic_filter: Keys' cubic convolution with a = -0.5, written as Pillow writes it
+// (the double results are rounded to fixed point, so the operation order matters).
+double bicubic_filter(double x) {
+  constexpr double a = -0.5;
+  if (x < 0.0) x = -x;
+  if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+  if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
+  return 0.0;
+}
+
+// Resample.c's struct filter: the kernel and its support at scale 1.
+struct Filter {
+  double (*kernel)(double);
+  double support;
+};
+
+Filter filter_of(Interpolation interpolation) {
+  return interpolation == Interpolation::Bicubic ? Filter{bicubic_filter, 2.0} : Filter{bilinear_filter, 1.0};
+}
+
 // Fixed-point coefficients of output positions [first, first + count) along one axis.
 struct Coefficients {
   int ksize = 0;
@@ -30,11 +50,11 @@ struct Coefficients {
   std::vector<std::int32_t> k;   // ksize per output position
 };
 
-Coefficients precompute(int in_size, int out_size, int first, int count) {
+Coefficients precompute(int in_size, int out_size, int first, int count, const Filter& filter) {
   // Resample.c precompute_coeffs() with box (0, in_size).
   const double scale = static_cast<double>(static_cast<float>(in_size) - 0.0f) / out_size;
   const double filterscale = scale < 1.0 ? 1.0 : scale;
-  const double support = 1.0 * filterscale;
+  const double support = filter.support * filterscale;
   Coefficients c;
   c.ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
   c.min.resize(count);
@@ -52,7 +72,7 @@ Coefficients precompute(int in_size, int out_size, int first, int count) {
     if (xmax > in_size) xmax = in_size;
     xmax -= xmin;
     for (int x = 0; x < xmax; ++x) {
-      const double v = bilinear_filter((x + xmin - center + 0.5) * ss);
+      const double v = filter.kernel((x + xmin - center + 0.5) * ss);
       w[x] = v;
       ww += v;
     }
@@ -147,39 +167,43 @@ std::string size_text(int h, int w) { return std::to_string(h) + "x" + std::to_s
 
 void check_window(int in_height, int in_width, int out_height, int out_width, const CropBox& w) {
   if (in_height <= 0 || in_width <= 0 || out_height <= 0 || out_width <= 0) {
-    throw std::invalid_argument("resize_bilinear: empty input or output (input " + size_text(in_height, in_width) +
+    throw std::invalid_argument("resize: empty input or output (input " + size_text(in_height, in_width) +
                                 ", output " + size_text(out_height, out_width) + ")");
   }
   if (w.top < 0 || w.left < 0 || w.height <= 0 || w.width <= 0 || w.top + w.height > out_height ||
       w.left + w.width > out_width) {
-    throw std::invalid_argument("resize_bilinear: window outside the " + size_text(out_height, out_width) + " output");
+    throw std::invalid_argument("resize: window outside the " + size_text(out_height, out_width) + " output");
   }
 }
 
 }  // namespace
 
-CropBox resize_source_box(int in_height, int in_width, int out_height, int out_width, const CropBox& window) {
+CropBox resize_source_box(int in_height, int in_width, int out_height, int out_width, const CropBox& window,
+                          Interpolation interpolation) {
+  const Filter filter = filter_of(interpolation);
   check_window(in_height, in_width, out_height, out_width, window);
   CropBox box{window.top, window.left, window.height, window.width};
   if (out_height != in_height) {
-    const Coefficients v = precompute(in_height, out_height, window.top, window.height);
+    const Coefficients v = precompute(in_height, out_height, window.top, window.height, filter);
     box.top = v.min.front();
     box.height = v.min.back() + v.taps.back() - box.top;
   }
   if (out_width != in_width) {
-    const Coefficients h = precompute(in_width, out_width, window.left, window.width);
+    const Coefficients h = precompute(in_width, out_width, window.left, window.width, filter);
     box.left = h.min.front();
     box.width = h.min.back() + h.taps.back() - box.left;
   }
   return box;
 }
 
-Image resize_bilinear_window(const ImageView& view, int out_height, int out_width, const CropBox& window) {
+Image resize_window(const ImageView& view, int out_height, int out_width, const CropBox& window,
+                    Interpolation interpolation) {
   const Image& in = *view.image;
-  const CropBox need = resize_source_box(view.full_height, view.full_width, out_height, out_width, window);
+  const Filter filter = filter_of(interpolation);
+  const CropBox need = resize_source_box(view.full_height, view.full_width, out_height, out_width, window, interpolation);
   if (need.top < view.top || need.left < view.left || need.top + need.height > view.top + in.height ||
       need.left + need.width > view.left + in.width) {
-    throw std::invalid_argument("resize_bilinear: the partial image does not hold the pixels the window reads");
+    throw std::invalid_argument("resize: the partial image does not hold the pixels the window reads");
   }
   const bool need_horizontal = out_width != view.full_width;
   const bool need_vertical = out_height != view.full_height;
@@ -187,28 +211,26 @@ Image resize_bilinear_window(const ImageView& view, int out_height, int out_widt
     return copy_window(in, window.top - view.top, window.left - view.left, window.height, window.width);
   }
   if (!need_vertical) {
-    const Coefficients horiz = precompute(view.full_width, out_width, window.left, window.width);
+    const Coefficients horiz = precompute(view.full_width, out_width, window.left, window.width, filter);
     return horizontal_pass(in, window.top - view.top, window.height, view.left, horiz);
   }
-  const Coefficients vert = precompute(view.full_height, out_height, window.top, window.height);
+  const Coefficients vert = precompute(view.full_height, out_height, window.top, window.height, filter);
   if (!need_horizontal) return filter_lines(in, view.top, window.left - view.left, window.width, vert);
   // Input rows the vertical pass reads (Resample.c's ybox_first/ybox_last, for the window).
   const int first_row = vert.min.front();
   const int last_row = vert.min.back() + vert.taps.back();
-  const Coefficients horiz = precompute(view.full_width, out_width, window.left, window.width);
+  const Coefficients horiz = precompute(view.full_width, out_width, window.left, window.width, filter);
   const Image temp = horizontal_pass(in, first_row - view.top, last_row - first_row, view.left, horiz);
   return filter_lines(temp, first_row, 0, window.width, vert);
 }
 
-Image resize_bilinear_window(const Image& in, int out_height, int out_width, int top, int left,
-                             int window_height, int window_width) {
-  check_window(in.height, in.width, out_height, out_width, {top, left, window_height, window_width});
-  return resize_bilinear_window(ImageView{&in, 0, 0, in.height, in.width}, out_height, out_width,
-                                {top, left, window_height, window_width});
+Image resize_window(const Image& in, int out_height, int out_width, const CropBox& window, Interpolation interpolation) {
+  check_window(in.height, in.width, out_height, out_width, window);
+  return resize_window(ImageView{&in, 0, 0, in.height, in.width}, out_height, out_width, window, interpolation);
 }
 
-Image resize_bilinear(const Image& in, int out_height, int out_width) {
-  return resize_bilinear_window(in, out_height, out_width, 0, 0, out_height, out_width);
+Image resize(const Image& in, int out_height, int out_width, Interpolation interpolation) {
+  return resize_window(in, out_height, out_width, {0, 0, out_height, out_width}, interpolation);
 }
 
 }  // namespace fixres::data

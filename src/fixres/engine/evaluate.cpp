@@ -12,7 +12,7 @@ EvaluateResult evaluate(const EvaluateConfig& config, const Reporter& reporter) 
 
   EvaluateResult result;
   result.dataset_size = run.dataset_size;
-  static_cast<InferenceRunReport&>(result) = run_report(session, config.input_size, std::move(run));
+  static_cast<InferenceRunReport&>(result) = run_report(session, options, std::move(run));
   return result;
 }
 

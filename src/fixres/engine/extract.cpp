@@ -32,7 +32,7 @@ ExtractResult extract(const ExtractConfig& config, const Reporter& reporter) {
   torch::Tensor labels = run.labels.contiguous();
   torch::Tensor embedding = run.embedding.contiguous();
   torch::Tensor softmax = run.softmax.contiguous();
-  static_cast<InferenceRunReport&>(result) = run_report(session, config.input_size, std::move(run));
+  static_cast<InferenceRunReport&>(result) = run_report(session, options, std::move(run));
 
   const std::filesystem::path dir(config.save_path);
   result.labels_path = (dir / "labels.npy").string();

@@ -44,6 +44,7 @@ TrainingResult run_finetune(const FinetuneConfig& config, const Reporter& report
   plan.train_pipeline.kind = kind;
   plan.train_pipeline.size = config.training.input_size;
   plan.train_pipeline.normalization = setup.normalization;
+  plan.train_pipeline.protocol = setup.protocol;
   data::DistributedOptions sampling;
   sampling.world_size = context.world_size();
   sampling.rank = context.rank();

@@ -120,14 +120,18 @@ InferenceSession open_inference_session(const ModelConfig& model, const Inferenc
   return session;
 }
 
-InferenceRunReport run_report(const InferenceSession& session, int input_size, InferenceResult&& run) {
+InferenceRunReport run_report(const InferenceSession& session, const InferenceOptions& options, InferenceResult&& run) {
   InferenceRunReport report;
   report.architecture = session.setup.spec->name;
-  report.input_size = input_size;
+  report.input_size = options.input_size;
   report.counts = run.counts;
   report.seconds = run.seconds;
   report.images_per_second = run.images_per_second;
   report.normalization = session.setup.normalization_note;
+  report.test_transform = session.setup.protocol_note;
+  report.protocol = options.protocol ? *options.protocol : session.setup.protocol;
+  report.tta_flip = options.tta_flip;
+  for (const auto& p : session.setup.model->parameters()) report.parameters += p.numel();
   report.skipped = std::move(run.skipped);
   report.is_main = session.context->is_main();
   report.world_size = session.context->world_size();
@@ -140,6 +144,7 @@ InferenceOptions inference_options(const InferenceDataConfig& data, int size) {
   options.batch = data.batch;
   options.workers = data.workers;
   options.strict_images = data.strict_images;
+  options.tta_flip = data.tta_flip;
   return options;
 }
 
@@ -150,18 +155,32 @@ struct ForwardOutput {
   torch::Tensor logits, embedding, probabilities;
 };
 
+/// The network on one input batch (on the device): logits, and embeddings when asked.
+std::pair<torch::Tensor, torch::Tensor> run_network(const ModelSetup& setup, const torch::Tensor& x, bool embeddings) {
+  if (!embeddings) return {setup.model->forward(x), torch::Tensor()};
+  auto both = setup.model->forward_with_embedding(x);
+  return {both.logits, both.embedding};
+}
+
+torch::Tensor to_cpu_float(const torch::Tensor& t) {
+  return t.defined() ? t.to(torch::kCPU, torch::kFloat32).contiguous() : t;
+}
+
 ForwardOutput forward_batch(const ModelSetup& setup, const torch::Tensor& images, const InferenceOptions& options) {
-  ForwardOutput out;
   torch::Tensor x = setup.prepare_input(images);
-  if (options.embeddings) {
-    auto both = setup.model->forward_with_embedding(x);
-    out.logits = both.logits;
-    out.embedding = both.embedding.to(torch::kCPU, torch::kFloat32).contiguous();
-  } else {
-    out.logits = setup.model->forward(x);
+  auto [logits, embedding] = run_network(setup, x, options.embeddings);
+  ForwardOutput out;
+  if (!options.tta_flip) {
+    if (options.collect) out.probabilities = to_cpu_float(torch::softmax(logits, 1));
+    out.logits = to_cpu_float(logits);
+    out.embedding = to_cpu_float(embedding);
+    return out;
   }
-  if (options.collect) out.probabilities = torch::softmax(out.logits, 1).to(torch::kCPU, torch::kFloat32).contiguous();
-  out.logits = out.logits.to(torch::kCPU, torch::kFloat32).contiguous();
+  // The mirror of the test crop: the width axis (dim 3 of N x C x H x W in either memory format).
+  auto [mirror_logits, mirror_embedding] = run_network(setup, x.flip({3}), options.embeddings);
+  out.probabilities = to_cpu_float((torch::softmax(logits, 1) + torch::softmax(mirror_logits, 1)) * 0.5);
+  out.logits = out.probabilities;  // top-k of the mean softmax
+  if (options.embeddings) out.embedding = to_cpu_float((embedding + mirror_embedding) * 0.5);
   return out;
 }
 
@@ -266,6 +285,7 @@ InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const dat
   pipeline_spec.kind = data::PipelineKind::Test;
   pipeline_spec.size = options.input_size;
   pipeline_spec.normalization = setup.normalization;
+  pipeline_spec.protocol = options.protocol ? *options.protocol : setup.protocol;
   data::Loader loader(dataset, sampler, data::Pipeline(pipeline_spec),
                       setup.loader_options(options.batch, options.workers, options.strict_images));
   loader.set_on_skip([&reporter](const data::SkippedImage& s) {

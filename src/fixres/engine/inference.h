@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,11 @@ struct InferenceOptions {
   int workers = 4;             ///< loader threads
   bool strict_images = false;  ///< an undecodable image is an error instead of a skip
   bool embeddings = false;     ///< also compute the pooled embeddings (forward_with_embedding)
+  /// Each batch also mirrored (flip of the width axis): softmax and embeddings are the means of
+  /// the two passes and top-k is counted on the mean softmax.
+  bool tta_flip = false;
+  /// The test transform; unset: the model's (ModelSetup::protocol). Sweep's crop-pct grid sets it.
+  std::optional<data::TestProtocol> protocol;
   /// Keep every row (softmax probabilities and embeddings) and gather them in dataset order
   /// (InferenceResult::softmax / embedding / labels).
   bool collect = false;
@@ -42,7 +48,7 @@ struct InferenceOptions {
 
 /// What one batch produced, on the CPU; indices are dataset indices.
 struct InferenceBatch {
-  torch::Tensor logits;     ///< N × C float32
+  torch::Tensor logits;     ///< N × C float32 (with TTA: the mean softmax, which ranks as the scores)
   torch::Tensor embedding;  ///< N × D float32, undefined unless options.embeddings
   torch::Tensor labels;     ///< N int64
   const std::vector<std::int64_t>* indices = nullptr;
@@ -84,8 +90,8 @@ struct InferenceSession {
 InferenceSession open_inference_session(const ModelConfig& model, const InferenceDataConfig& data,
                                         const std::vector<int>& sizes, const Reporter& reporter);
 
-/// The run's report from a finished loop of `session` at `input_size` (moves the skipped list).
-InferenceRunReport run_report(const InferenceSession& session, int input_size, InferenceResult&& run);
+/// The run's report from a finished loop of `session` with `options` (moves the skipped list).
+InferenceRunReport run_report(const InferenceSession& session, const InferenceOptions& options, InferenceResult&& run);
 
 /// InferenceOptions from the shared data config at `size`.
 InferenceOptions inference_options(const InferenceDataConfig& data, int size);

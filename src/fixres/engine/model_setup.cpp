@@ -98,6 +98,16 @@ data::Normalization choose_normalization(const ModelConfig& config, const models
   return norm;
 }
 
+data::TestProtocol choose_protocol(const ModelConfig& config, const models::ArchitectureSpec& spec, std::string* note) {
+  const data::TestProtocol protocol = data::apply_overrides(spec.protocol, config.test_protocol);
+  if (note) {
+    const std::string origin = config.test_protocol.any() ? "flags over the " + spec.name + " weights' own"
+                                                          : "the " + spec.name + " weights' own";
+    *note = protocol.describe() + " (" + origin + ")";
+  }
+  return protocol;
+}
+
 int minimum_input_size(const models::ArchitectureSpec& spec) {
   // One position of the last feature map before the global pooling.
   return spec.total_stride;
@@ -109,6 +119,7 @@ ResolvedModel resolve_model(const ModelConfig& config) {
   model.spec = &models::find_architecture(config.architecture, config.efficientnet_model);
   model.device = parse_device(config.device);
   model.normalization = choose_normalization(config, *model.spec, &model.normalization_note);
+  model.protocol = choose_protocol(config, *model.spec, &model.protocol_note);
   if (config.num_classes < 0) {
     throw std::invalid_argument("--num-classes must be positive, got " + std::to_string(config.num_classes));
   }
@@ -144,6 +155,8 @@ ModelSetup setup_model(const ResolvedModel& model, const Reporter& reporter) {
   setup.device = model.device;
   setup.normalization = model.normalization;
   setup.normalization_note = model.normalization_note;
+  setup.protocol = model.protocol;
+  setup.protocol_note = model.protocol_note;
 
   io::StateDict weights;
   if (!config.weight_path.empty()) weights = io::read_state_dict(config.weight_path);
@@ -169,6 +182,7 @@ ModelSetup setup_model(const ResolvedModel& model, const Reporter& reporter) {
   if (config.channels_last) to_channels_last(*setup.model);
   setup.model->eval();
   reporter.message("normalisation: " + setup.normalization_note);
+  reporter.message("test transform: " + setup.protocol_note);
   return setup;
 }
 

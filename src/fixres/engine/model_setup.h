@@ -43,6 +43,8 @@ struct ResolvedModel {
   torch::Device device = torch::kCPU;
   data::Normalization normalization;               ///< what the pipelines must use
   std::string normalization_note;                  ///< choose_normalization's sentence
+  data::TestProtocol protocol;                     ///< the test transform's (the row's, overridden)
+  std::string protocol_note;                       ///< choose_protocol's sentence
 };
 
 /// Checks `config` (architecture, device, --mean/--std, class count), each once; throws
@@ -60,6 +62,9 @@ struct ModelSetup {
   /// "mean 0.485,0.456,0.406 std 0.229,0.224,0.225 (ImageNet's, what ResNet50 weights were
   /// trained with)" or "... (--mean/--std)".
   std::string normalization_note;
+  /// The test transform's Resize (test and val_train pipelines) and its sentence.
+  data::TestProtocol protocol;
+  std::string protocol_note;
   /// What loading the weights found (empty and ok() without weights).
   models::LoadReport load_report;
   /// "random initialisation" or the weight file.
@@ -91,6 +96,12 @@ ModelSetup setup_model(const ModelConfig& config, const Reporter& reporter = {})
 /// the sentence describing it. Both `mean` and `std` must be given together to override.
 data::Normalization choose_normalization(const ModelConfig& config, const models::ArchitectureSpec& spec,
                                          std::string* note = nullptr);
+
+/// The test protocol `config` asks for on `spec` (its overrides over the row's) and the sentence
+/// describing it ("resize the height to floor(S/0.875), bilinear, centre crop S (FixRes's, the
+/// ResNet50 weights' own)"). Throws std::invalid_argument naming the flag for a bad override.
+data::TestProtocol choose_protocol(const ModelConfig& config, const models::ArchitectureSpec& spec,
+                                   std::string* note = nullptr);
 
 /// Smallest test size the architecture accepts (its spatial reductions must leave ≥ 1 pixel):
 /// 32 for the ResNets and EfficientNets, 64 for PNASNet.

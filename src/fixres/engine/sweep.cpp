@@ -51,6 +51,7 @@ SweepResult sweep(const SweepConfig& config, const Reporter& reporter) {
   result.architecture = session.setup.spec->name;
   result.dataset_size = session.dataset->size();
   result.normalization = session.setup.normalization_note;
+  result.test_transform = session.setup.protocol_note;
   result.is_main = session.context->is_main();
   result.world_size = session.context->world_size();
 

@@ -32,6 +32,8 @@ struct ResNetRow {
   TORCH_ARG(std::string, description);
   /// FixRes's test resolution for the released weights.
   TORCH_ARG(int, test_size) = 224;
+  /// The weights' test protocol (default: FixRes's).
+  TORCH_ARG(data::TestProtocol, protocol);
 };
 
 ArchitectureSpec resnet_row(const ResNetRow& row) {
@@ -47,6 +49,7 @@ ArchitectureSpec resnet_row(const ResNetRow& row) {
   spec.interpolation = "bilinear";
   spec.embedding_dim = 8 * network.base_planes() * BottleneckImpl::kExpansion;
   spec.total_stride = network.stem_pool() ? 32 : 16;
+  spec.protocol = row.protocol();
   spec.finetune = kResNetPolicy;
   // The last block's bn3 adapts (layer4.2.bn3 for the [.,.,.,3] ResNets).
   spec.finetune.train_mode = {"layer4." + std::to_string(network.layers()[3] - 1) + ".bn3"};
@@ -135,7 +138,10 @@ const std::vector<ArchitectureSpec>& architecture_specs() {
             .test_size(320)));
     rows.push_back(pnasnet_row());
     for (const auto& v : efficientnet_variants()) rows.push_back(efficientnet_row(v));
-    // torchvision's other ResNets and ResNeXts (tested at 224).
+    // torchvision's other ResNets and ResNeXts, tested at 224 as torchvision's references test
+    // their (V1) weights: Resize(256) of the shorter side, CenterCrop(224), bilinear.
+    data::TestProtocol torchvision_v1;
+    torchvision_v1.resize_mode = data::ResizeMode::Shorter;
     const ResNetRow torchvision[] = {
         ResNetRow("resnet101", ResNetOptions({3, 4, 23, 3})),
         ResNetRow("resnet152", ResNetOptions({3, 8, 36, 3})),
@@ -145,7 +151,7 @@ const std::vector<ArchitectureSpec>& architecture_specs() {
         ResNetRow("wide_resnet101_2", ResNetOptions({3, 4, 23, 3}).width_per_group(128)),
     };
     for (const ResNetRow& row : torchvision) {
-      rows.push_back(resnet_row(ResNetRow(row).description("torchvision " + row.name())));
+      rows.push_back(resnet_row(ResNetRow(row).description("torchvision " + row.name()).protocol(torchvision_v1)));
     }
     // The `fixres demo` network: a narrow ResNet-26 that trains on 2 CPU cores in minutes.
     rows.push_back(resnet_row(ResNetRow("resnet26_w16", ResNetOptions({2, 2, 2, 2}).base_planes(16))

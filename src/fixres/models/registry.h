@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fixres/core/test_protocol.h"
 #include "fixres/models/classifier.h"
 #include "fixres/models/finetune_policy.h"
 
@@ -39,7 +40,11 @@ struct ArchitectureSpec {
   int test_size = 224;      ///< FixRes's test resolution for the released weights
   std::array<float, 3> mean{};  ///< normalisation the weights were trained with
   std::array<float, 3> std{};
-  std::string interpolation;  ///< resize filter of the reference pipeline: "bilinear" or "bicubic"
+  std::string interpolation;  ///< resize filter of the weights' reference pipeline (timm's for EfficientNet)
+  /// The default test protocol of the weights (--crop-pct, --resize-size, --resize-mode and
+  /// --interpolation override it): FixRes's own for FixRes's four families and the demo rows,
+  /// torchvision's Resize(256 shorter side) + CenterCrop(224), bilinear, for its other ResNets.
+  data::TestProtocol protocol;
   std::int64_t embedding_dim = 0;
   int total_stride = 32;      ///< input pixels per final feature-map position (smallest input)
   FinetunePolicy finetune;    ///< FixRes fine-tuning: trainable and train-mode modules

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/inference_fixtures.h"
+#include "fixres/core/format.h"
 
 namespace fixres::engine {
 namespace {
@@ -112,6 +113,78 @@ TEST(EvaluateTest, BadSizesDevicesAndArchitectures) {
   EXPECT_NE(arch.output.find("ResNet49"), std::string::npos) << arch.output;
   auto nodata = run_fixres("evaluate " + small_model_flags());
   EXPECT_EQ(nodata.exit_code, 2) << nodata.output;
+}
+
+}  // namespace
+}  // namespace fixres::engine
+
+namespace fixres::engine {
+namespace {
+
+using namespace fixres::testing;
+
+std::vector<std::string> lines_of(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(EvaluateTest, ResultsFileAppendsOneRowPerRunWithTimmsColumns) {
+  const fs::path dir = scratch_dir("evaluate_results_csv");
+  const fs::path csv = dir / "results.csv";
+  const std::string common = "--architecture resnet26_w16 --weight-path " + quoted(small_weights().string()) +
+                             " --batch 4 --dataset-path " + quoted(fixture("images/folder").string()) +
+                             " --results-file " + quoted(csv.string());
+  auto first = run_fixres("evaluate " + common + " --input-size 64 --json " + quoted((dir / "a.json").string()));
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  auto second = run_fixres("evaluate " + common + " --input-size 96 --crop-pct 1.0 --interpolation bicubic "
+                           "--resize-mode shorter --json " + quoted((dir / "b.json").string()));
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  const auto rows = lines_of(csv);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0],
+            "model,top1,top1_err,top5,top5_err,param_count,img_size,crop_pct,interpolation,weights,resize_mode,"
+            "resize_size,images,images_per_second");
+  const auto a = read_json_file(dir / "a.json");
+  const std::string a_top1 = format_number("%.4f", a["top1"].get<double>());
+  EXPECT_EQ(rows[1].rfind("resnet26_w16," + a_top1 + ",", 0), 0u) << rows[1];
+  EXPECT_NE(rows[1].find(",64,0.875,bilinear,"), std::string::npos) << rows[1];
+  EXPECT_NE(rows[1].find(",fixres,73,9,"), std::string::npos) << rows[1];  // floor(64 / 0.875) = 73
+  EXPECT_NE(rows[2].find(",96,1,bicubic,"), std::string::npos) << rows[2];
+  EXPECT_NE(rows[2].find(",shorter,96,9,"), std::string::npos) << rows[2];
+  const auto b = read_json_file(dir / "b.json");
+  EXPECT_EQ(b["interpolation"], "bicubic");
+  EXPECT_EQ(b["resize_mode"], "shorter");
+
+  // Another table in the way: refused, and left as it was.
+  const fs::path other = dir / "other.csv";
+  { std::ofstream(other) << "a,b\n1,2\n"; }
+  auto refused = run_fixres("evaluate --architecture resnet26_w16 --weight-path " + quoted(small_weights().string()) +
+                            " --input-size 64 --dataset-path " + quoted(fixture("images/folder").string()) +
+                            " --results-file " + quoted(other.string()));
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("other.csv"), std::string::npos) << refused.output;
+  EXPECT_EQ(lines_of(other).size(), 2u);
+}
+
+TEST(EvaluateTest, BadTestProtocolFlagsAreUsageOrInputErrorsNamingTheFlag) {
+  const std::string common = "evaluate --architecture resnet26_w16 --weight-path " + quoted(small_weights().string()) +
+                             " --input-size 64 --dataset-path " + quoted(fixture("images/folder").string());
+  struct Case {
+    std::string flags;
+    int exit_code;
+    std::string says;
+  };
+  for (const Case& c : {Case{"--crop-pct 0", 1, "--crop-pct"}, Case{"--crop-pct 1.5", 1, "--crop-pct"},
+                        Case{"--crop-pct 0.9 --resize-size 80", 2, "--resize-size"},
+                        Case{"--interpolation lanczos", 2, "--interpolation"},
+                        Case{"--resize-mode longer", 2, "--resize-mode"}, Case{"--tta mirror", 2, "--tta"}}) {
+    auto r = run_fixres(common + " " + c.flags);
+    EXPECT_EQ(r.exit_code, c.exit_code) << c.flags << ": " << r.output;
+    EXPECT_NE(r.output.find(c.says), std::string::npos) << c.flags << ": " << r.output;
+    EXPECT_EQ(r.output.find("Top-1"), std::string::npos) << c.flags << ": " << r.output;
+  }
 }
 
 }  // namespace

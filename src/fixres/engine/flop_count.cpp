@@ -1,0 +1,64 @@
+#include "fixres/engine/flop_count.h"
+
+#include <ATen/record_function.h>
+
+#include <cstdint>
+#include <memory>
+
+namespace fixres::engine {
+namespace {
+
+thread_local double multiply_adds = 0.0;
+
+double numel(c10::IntArrayRef shape) {
+  double n = 1.0;
+  for (auto d : shape) n *= static_cast<double>(d);
+  return n;
+}
+
+/// aten::convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups)
+double convolution_multiply_adds(c10::ArrayRef<const c10::IValue> in) {
+  const auto input = in[0].toTensor().sizes(), weight = in[1].toTensor().sizes();
+  const auto stride = in[3].toIntVector(), padding = in[4].toIntVector(), dilation = in[5].toIntVector();
+  double out_positions = static_cast<double>(input[0]) * static_cast<double>(weight[0]);
+  for (std::size_t d = 0; d + 2 < input.size(); ++d) {
+    const std::int64_t span = dilation[d] * (weight[d + 2] - 1) + 1;
+    out_positions *= static_cast<double>((input[d + 2] + 2 * padding[d] - span) / stride[d] + 1);
+  }
+  // Each output value sums (in channels / groups) x kernel products: weight's dims 1… exactly.
+  return out_positions * numel(weight.slice(1));
+}
+
+/// aten::linear(input, weight, bias): every output value sums in_features products.
+double linear_multiply_adds(c10::ArrayRef<const c10::IValue> in) {
+  const auto input = in[0].toTensor().sizes(), weight = in[1].toTensor().sizes();
+  return numel(input.slice(0, input.size() - 1)) * numel(weight);
+}
+
+std::unique_ptr<at::ObserverContext> count(const at::RecordFunction& fn) {
+  const c10::string_view name(fn.name());
+  if (name == "aten::convolution") multiply_adds += convolution_multiply_adds(fn.inputs());
+  if (name == "aten::linear") multiply_adds += linear_multiply_adds(fn.inputs());
+  return nullptr;
+}
+
+}  // namespace
+
+double forward_gflops(const ModelSetup& setup, int size) {
+  c10::InferenceMode inference_mode;
+  setup.model->eval();
+  const torch::Tensor x = setup.prepare_input(torch::zeros({1, 3, size, size}));
+  multiply_adds = 0.0;
+  const at::CallbackHandle handle =
+      at::addThreadLocalCallback(at::RecordFunctionCallback(count).needsInputs(true).scopes({at::RecordScope::FUNCTION}));
+  try {
+    setup.model->forward(x);
+  } catch (...) {
+    at::removeCallback(handle);
+    throw;
+  }
+  at::removeCallback(handle);
+  return 2.0 * multiply_adds / 1e9;
+}
+
+}  // namespace fixres::engine
