@@ -7,6 +7,7 @@
 #include "engine/inference_fixtures.h"
 #include "fixres/data/image_folder.h"
 #include "fixres/engine/bn_recalibration.h"
+#include "fixres/engine/flop_count.h"
 #include "fixres/core/svg_plot.h"
 
 namespace fixres::engine {
@@ -78,6 +79,30 @@ TEST(SvgPlotTest, AxesLegendAndBrokenLines) {
   LinePlot empty;
   empty.series.push_back({"none", "#000", false, {{1, std::nullopt}}});
   EXPECT_THROW(render_svg(empty), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace fixres::engine
+
+namespace fixres::engine {
+namespace {
+
+using namespace fixres::testing;
+
+// The sweep's cost column against multiply-adds counted in PyTorch by forward hooks on every
+// Conv2d and Linear module of torchvision's networks (tools/fixtures/protocols.py, make_flops).
+TEST(FlopCountTest, EqualsPyTorchHookCountOfConvolutionsAndLinearLayers) {
+  const auto flops = read_json_file(fixture("protocols/flops.json"))["multiply_adds"];
+  for (const auto& [row, sizes] : flops.items()) {
+    ModelConfig config;
+    config.architecture = row;
+    config.channels_last = true;
+    const ModelSetup setup = setup_model(config);
+    for (const auto& [size, macs] : sizes.items()) {
+      SCOPED_TRACE(row + " at " + size);
+      EXPECT_DOUBLE_EQ(forward_gflops(setup, std::stoi(size)), 2.0 * macs.get<double>() / 1e9);
+    }
+  }
 }
 
 }  // namespace

@@ -140,4 +140,27 @@ std::vector<int> parse_sizes(const std::string& text, const std::string& flag) {
   return sizes;
 }
 
+std::vector<double> parse_numbers(const std::string& text, const std::string& flag) {
+  std::vector<double> numbers;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    const std::string item = text.substr(start, comma - start);
+    std::size_t used = 0;
+    double value = 0.0;
+    try {
+      value = std::stod(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (item.empty() || used != item.size()) {
+      throw UsageError(flag + ": '" + item + "' in '" + text + "' is not a number (use 0.875,0.95,1.0)");
+    }
+    numbers.push_back(value);
+    start = comma + 1;
+  }
+  return numbers;
+}
+
 }  // namespace fixres::cli

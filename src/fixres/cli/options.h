@@ -58,6 +58,9 @@ void add_cli_flags(CLI::App& app, CliFlags& cli);
 /// the network is the engine's call.
 std::vector<int> parse_sizes(const std::string& text, const std::string& flag);
 
+/// A comma-separated list of numbers ("0.875,0.95,1.0"); syntax errors are UsageError naming `flag`.
+std::vector<double> parse_numbers(const std::string& text, const std::string& flag);
+
 /// --json FILE (commands without --threads)
 void add_json_flag(CLI::App& app, std::string& json_path);
 

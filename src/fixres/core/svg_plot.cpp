@@ -201,4 +201,29 @@ std::string render_svg(const LinePlot& plot) {
   return svg.str();
 }
 
+std::string render_svg_panels(const std::vector<LinePlot>& panels) {
+  if (panels.empty()) throw std::invalid_argument("render_svg_panels: no panel");
+  int width = 0, height = 0;
+  for (const auto& p : panels) {
+    width += p.width;
+    height = std::max(height, p.height);
+  }
+  std::ostringstream svg;
+  svg << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      << "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" << width << "\" height=\"" << height
+      << "\" viewBox=\"0 0 " << width << " " << height << "\">\n"
+      << "<rect x=\"0\" y=\"0\" width=\"" << width << "\" height=\"" << height << "\" fill=\"#ffffff\"/>\n";
+  int x = 0;
+  for (const auto& p : panels) {
+    // Each panel is a complete chart: nested as an <svg> element placed at its offset.
+    std::string panel = render_svg(p);
+    panel.erase(0, panel.find("<svg"));
+    panel.insert(4, " x=\"" + std::to_string(x) + "\" y=\"0\"");
+    svg << panel;
+    x += p.width;
+  }
+  svg << "</svg>\n";
+  return svg.str();
+}
+
 }  // namespace fixres::engine

@@ -43,6 +43,9 @@ struct LinePlot {
 /// The chart as SVG text. Throws std::invalid_argument when no series has a value.
 std::string render_svg(const LinePlot& plot);
 
+/// Several charts side by side in one SVG file (each keeps its own width and height).
+std::string render_svg_panels(const std::vector<LinePlot>& panels);
+
 /// Up to about `count` round tick values (1, 2, 2.5, 5 × 10^k steps) covering [low, high].
 std::vector<double> nice_ticks(double low, double high, int count = 6);
 

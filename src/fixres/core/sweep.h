@@ -5,6 +5,7 @@
 /// (with a calibration folder) after recalibrating the adapted batch-norm layers on K unlabeled
 /// images at S; the stored statistics are restored before the next size. Torch-free declarations.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,27 +22,43 @@ struct SweepConfig {
   ModelConfig model;
   InferenceDataConfig data;
   std::vector<int> sizes;          ///< test sizes, evaluated in this order
+  /// --crop-pcts: the grid's second axis, each in (0, 1] (every size at each); empty: the test
+  /// protocol's own only.
+  std::vector<double> crop_pcts;
+  /// --budget IMG_PER_S: name the most accurate cell measured at least this fast (0: none).
+  double budget = 0.0;
   std::string calibrate_path;      ///< ImageFolder of calibration images (labels unused); empty: none
   std::int64_t calibrate_images = 0;  ///< K (required with calibrate_path)
 };
 
 struct SweepRow {
   int size = 0;
+  data::TestProtocol protocol;           ///< the test transform of this cell
   TopkCounts plain;
   std::optional<TopkCounts> calibrated;  ///< after recalibration (when asked for)
   double seconds = 0.0;                  ///< evaluation(s) and recalibration at this size
+  double images_per_second = 0.0;        ///< of the plain evaluation, loading included (this machine)
+  double gflops = 0.0;                   ///< per image: 2 x multiply-adds of convolutions and linear layers
+  /// On the accuracy/throughput Pareto front (plain top-1 against images/s): no other cell is at
+  /// least as accurate and as fast, and better in one.
+  bool pareto = false;
 };
 
 struct SweepResult {
   std::string architecture;
-  std::vector<SweepRow> rows;       ///< in config.sizes order
+  std::vector<SweepRow> rows;       ///< crop-pct by crop-pct, each in config.sizes order
   int best_size = 0;                ///< highest plain top-1 (the smaller size on ties)
+  std::size_t best_row = 0;         ///< the best cell (of rows)
+  double budget = 0.0;              ///< config.budget
+  /// The most accurate cell at least `budget` images/s fast; unset without budget or when none is.
+  std::optional<std::size_t> budget_row;
   std::optional<int> best_calibrated_size;  ///< highest top-1 after recalibration
   std::int64_t dataset_size = 0;
   std::int64_t calibration_images = 0;      ///< images each recalibration used
   std::vector<std::string> calibrated_layers;
   std::string normalization;
   std::string test_transform;  ///< the test protocol used, and why
+  std::int64_t parameters = 0;  ///< the network's parameter count
   std::vector<SkippedImageReport> skipped;  ///< of the evaluated dataset
   bool is_main = true;
   int world_size = 1;

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,8 @@ struct RecalibrationOptions {
   int workers = 4;
   bool strict_images = false;
   std::uint64_t seed = 0;   ///< which K images: the first K of torch.randperm(n) seeded `seed`
+  /// The test transform; unset: the model's (ModelSetup::protocol).
+  std::optional<data::TestProtocol> protocol;
 };
 
 struct RecalibrationResult {

@@ -9,6 +9,7 @@ namespace fixres::engine {
 namespace {
 
 thread_local double multiply_adds = 0.0;
+thread_local int inside_linear = 0;  // aten::linear may run as aten::addmm: count one of them
 
 double numel(c10::IntArrayRef shape) {
   double n = 1.0;
@@ -35,11 +36,25 @@ double linear_multiply_adds(c10::ArrayRef<const c10::IValue> in) {
   return numel(input.slice(0, input.size() - 1)) * numel(weight);
 }
 
-std::unique_ptr<at::ObserverContext> count(const at::RecordFunction& fn) {
+/// aten::addmm(bias, mat1, mat2): what LibTorch's F::linear runs for a 2-D input.
+double addmm_multiply_adds(c10::ArrayRef<const c10::IValue> in) {
+  const auto a = in[1].toTensor().sizes(), b = in[2].toTensor().sizes();
+  return static_cast<double>(a[0]) * static_cast<double>(a[1]) * static_cast<double>(b[1]);
+}
+
+std::unique_ptr<at::ObserverContext> enter(const at::RecordFunction& fn) {
   const c10::string_view name(fn.name());
   if (name == "aten::convolution") multiply_adds += convolution_multiply_adds(fn.inputs());
-  if (name == "aten::linear") multiply_adds += linear_multiply_adds(fn.inputs());
+  if (name == "aten::linear") {
+    if (inside_linear == 0) multiply_adds += linear_multiply_adds(fn.inputs());
+    ++inside_linear;
+  }
+  if (name == "aten::addmm" && inside_linear == 0) multiply_adds += addmm_multiply_adds(fn.inputs());
   return nullptr;
+}
+
+void leave(const at::RecordFunction& fn, at::ObserverContext*) {
+  if (c10::string_view(fn.name()) == "aten::linear") --inside_linear;
 }
 
 }  // namespace
@@ -49,8 +64,9 @@ double forward_gflops(const ModelSetup& setup, int size) {
   setup.model->eval();
   const torch::Tensor x = setup.prepare_input(torch::zeros({1, 3, size, size}));
   multiply_adds = 0.0;
-  const at::CallbackHandle handle =
-      at::addThreadLocalCallback(at::RecordFunctionCallback(count).needsInputs(true).scopes({at::RecordScope::FUNCTION}));
+  inside_linear = 0;
+  const at::CallbackHandle handle = at::addThreadLocalCallback(
+      at::RecordFunctionCallback(enter, leave).needsInputs(true).scopes({at::RecordScope::FUNCTION}));
   try {
     setup.model->forward(x);
   } catch (...) {

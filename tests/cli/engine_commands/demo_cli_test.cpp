@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/paths.h"
+#include "engine/inference_fixtures.h"
 #include "common/run_command.h"
 #include "fixres/data/image_folder.h"
 
@@ -19,15 +20,9 @@ namespace fixres {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::read_text;
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+std::string quoted(const fs::path& path) { return testing::quoted(path.string()); }
 
 /// Well-formed enough to be the XML librsvg reads: one <svg> root, every element closed in order.
 ::testing::AssertionResult balanced_svg(const std::string& svg) {

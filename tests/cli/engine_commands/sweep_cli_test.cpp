@@ -97,3 +97,74 @@ TEST(SweepTest, BadSizesAreClearErrors) {
 
 }  // namespace
 }  // namespace fixres::engine
+
+namespace fixres::engine {
+namespace {
+
+using namespace fixres::testing;
+
+// The size x crop-pct grid: the 0.95 cell against the PyTorch run of the same protocol
+// (tools/fixtures/protocols.py: shorter side, bicubic, 288), the best cell, the Pareto front and
+// the budget's pick as the JSON's own numbers define them, the CSV rows and the two-panel plot.
+TEST(SweepTest, CropPctGridParetoFrontAndBudget) {
+  const auto reference = read_json_file(fixture("protocols/extract.json"))["cases"]["resnet50_288_shorter_bicubic_095"];
+  const auto labels = read_npy_tensor(fixture("protocols/resnet50_288_shorter_bicubic_095/labels.npy"));
+  std::int64_t reference_top1 = 0;
+  for (std::int64_t i = 0; i < labels.size(0); ++i) {
+    reference_top1 += reference["top1_classes"][static_cast<std::size_t>(i)].get<std::int64_t>() == labels[i].item<std::int64_t>();
+  }
+  const fs::path dir = scratch_dir("sweep_grid");
+  auto r = run_fixres("sweep --architecture ResNet50 --weight-path " + quoted(reference_checkpoint("ResNet50").string()) +
+                      " --dataset-path " + quoted(fixture("images/folder").string()) +
+                      " --sizes 160,288 --crop-pcts 0.875,0.95 --resize-mode shorter --interpolation bicubic "
+                      "--budget 0.001 --batch 4 --workers 2 --json " + quoted((dir / "s.json").string()) + " --plot " +
+                      quoted((dir / "s.svg").string()) + " --results-file " + quoted((dir / "s.csv").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Best test size: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Within 0.001 img/s: "), std::string::npos) << r.output;
+  const auto j = read_json_file(dir / "s.json");
+  ASSERT_EQ(j["sizes"].size(), 4u);
+  const auto& cell = j["sizes"][3];  // crop-pct 0.95 at 288: rows go crop by crop, size by size
+  EXPECT_EQ(cell["size"], 288);
+  EXPECT_DOUBLE_EQ(cell["crop_pct"].get<double>(), 0.95);
+  EXPECT_EQ(cell["resize_size"], 303);
+  EXPECT_NEAR(cell["top1"].get<double>(), 100.0 * reference_top1 / 9.0, 1e-9);
+  // The best cell: the highest top-1, then top-5, then the smaller size.
+  nlohmann::json best;
+  for (const auto& row : j["sizes"]) {
+    if (best.is_null() || row["top1"] > best["top1"] || (row["top1"] == best["top1"] && row["top5"] > best["top5"])) best = row;
+  }
+  EXPECT_EQ(j["best_size"], best["size"]);
+  EXPECT_EQ(j["best_crop_pct"], best["crop_pct"]);
+  // Pareto: a cell is on the front when no other is as accurate and as fast, and better in one.
+  for (const auto& row : j["sizes"]) {
+    bool dominated = false;
+    for (const auto& other : j["sizes"]) {
+      const bool as_good = other["top1"] >= row["top1"] && other["images_per_second"] >= row["images_per_second"];
+      dominated |= as_good && (other["top1"] > row["top1"] || other["images_per_second"] > row["images_per_second"]);
+    }
+    EXPECT_EQ(row["pareto"].get<bool>(), !dominated) << row;
+    EXPECT_GT(row["gflops"].get<double>(), 0.0);
+  }
+  // Any setting meets a budget of 0.001 img/s: the pick is the best cell.
+  EXPECT_EQ(j["budget_best"]["size"], best["size"]);
+  const std::string svg = read_text(dir / "s.svg");
+  EXPECT_NE(svg.find("Pareto front"), std::string::npos);
+  EXPECT_NE(svg.find("crop-pct 0.95"), std::string::npos);
+  std::ifstream csv(dir / "s.csv");
+  int rows = 0;
+  for (std::string line; std::getline(csv, line);) ++rows;
+  EXPECT_EQ(rows, 5);  // header + 4 cells
+
+  auto both = run_fixres("sweep --architecture ResNet50 --weight-path " + quoted(reference_checkpoint("ResNet50").string()) +
+                         " --dataset-path " + quoted(fixture("images/folder").string()) +
+                         " --sizes 160 --crop-pcts 0.875 --resize-size 200");
+  EXPECT_EQ(both.exit_code, 1) << both.output;
+  EXPECT_NE(both.output.find("--crop-pcts"), std::string::npos) << both.output;
+  auto bad = run_fixres("sweep --architecture ResNet50 --weight-path " + quoted(reference_checkpoint("ResNet50").string()) +
+                        " --dataset-path " + quoted(fixture("images/folder").string()) + " --sizes 160 --crop-pcts 0.9,x");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+}
+
+}  // namespace
+}  // namespace fixres::engine
