@@ -20,12 +20,14 @@ void run(EvaluateCommand& command) {
   if (!result.is_main) return;
 
   print_line(engine::format_topk(result.counts));
+  if (result.real) print_line("ReaL:  " + engine::format_topk(*result.real));
   if (!result.skipped.empty()) {
     std::fprintf(stderr, "%zu unreadable image(s) skipped%s\n", result.skipped.size(),
                  command.cli.json_path.empty() ? "" : " (listed in the JSON)");
   }
   nlohmann::json json = inference_report_json(result, config.model, config.data);
   json["images"] = result.counts.images;
+  if (result.real) json["real"] = *result.real;
   write_json(command.cli.json_path, json);
   append_results_csv(command.cli.results_csv, {results_row(result, config.model.weight_path)});
 }
@@ -39,6 +41,9 @@ Command add_evaluate(CLI::App& root) {
   add_inference_flags(*app, command->config.model, command->config.data, command->cli);
   add_input_size_flag(*app, command->config.input_size);
   add_results_file_flag(*app, command->cli);
+  app->add_option("--real-labels", command->config.data.labels.real_labels,
+                  "ImageNet-ReaL's real.json: also ReaL top-1/top-5 (images matched by their ILSVRC2012_val number; "
+                  "those with no label left out)");
   return {app, [command] { run(*command); }};
 }
 

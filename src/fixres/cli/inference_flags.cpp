@@ -3,6 +3,8 @@
 #include "fixres/cli/command.h"
 #include "fixres/cli/dist_options.h"
 
+#include <map>
+
 namespace fixres::cli {
 
 void add_inference_flags(CLI::App& app, engine::ModelConfig& model, engine::InferenceDataConfig& data, CliFlags& cli) {
@@ -12,6 +14,16 @@ void add_inference_flags(CLI::App& app, engine::ModelConfig& model, engine::Infe
                                 "One ImageFolder (a sub-folder per class) instead of --imnet-path");
   imnet->excludes(folder);
   add_strict_images_flag(app, data.strict_images);
+  const std::map<std::string, data::ClassOrder> orders = {{"auto", data::ClassOrder::Auto},
+                                                          {"sorted", data::ClassOrder::Sorted}};
+  auto* order = app.add_option("--class-order", data.labels.order,
+                               "auto: numeric class folders (ImageNet-V2's 0 … 999) are labels by value, others "
+                               "sorted by name; sorted: by name always (torchvision's ImageFolder)")
+                    ->transform(CLI::CheckedTransformer(orders, CLI::ignore_case));
+  app.add_option("--class-map", data.labels.class_map,
+                 "Line i names class i (or a folder: its sorted sub-folders, e.g. ImageNet's train/ for the 1000 "
+                 "wnids); folders that are a subset of it (ImageNet-A/-R) are scored on their classes only")
+      ->excludes(order);
   app.add_option_function<std::string>(
          "--tta", [&data](const std::string& mode) { data.tta_flip = mode == "flip"; },
          "flip: also run each test crop mirrored and average the two softmaxes (and embeddings)")
@@ -56,6 +68,7 @@ nlohmann::json inference_report_json(const engine::InferenceRunReport& report, c
           {"resize_size", report.protocol.resize_length(report.input_size)},
           {"interpolation", data::interpolation_name(report.protocol.interpolation)},
           {"tta", report.tta_flip ? "flip" : "none"},
+          {"labels", report.labels},
           {"world_size", report.world_size},
           {"skipped_images", report.skipped.size()},
           {"skipped", skipped_json(report.skipped)}};

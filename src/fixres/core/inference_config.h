@@ -4,10 +4,12 @@
 /// Torch-free: the CLI fills these and hands them to libfixres.so (engine/api.h).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "fixres/core/dist_options.h"
+#include "fixres/core/label_options.h"
 #include "fixres/core/metrics.h"
 #include "fixres/core/test_protocol.h"
 
@@ -22,6 +24,8 @@ struct InferenceDataConfig {
   /// --tta flip: each image and its horizontal mirror (the test crop flipped); top-1/top-5 on
   /// the mean of the two softmaxes, extract writes the mean softmax and the mean embedding.
   bool tta_flip = false;
+  /// Class folders to labels (numeric folders, --class-order, --class-map) and --real-labels.
+  data::LabelOptions labels;
   dist::DistOptions dist;       ///< ranks share the dataset (DistributedSampler semantics)
 };
 
@@ -44,6 +48,9 @@ struct InferenceRunReport {
   data::TestProtocol protocol;  ///< the test transform used
   bool tta_flip = false;        ///< the scores are the mean over the image and its mirror
   std::int64_t parameters = 0;  ///< the network's parameter count
+  std::string labels;           ///< how the folders became labels (data::Dataset::label_convention)
+  /// ImageNet-ReaL top-1/top-5 (--real-labels; images with an empty label list left out).
+  std::optional<TopkCounts> real;
   std::vector<SkippedImageReport> skipped;
   bool is_main = true;        ///< rank 0 (the only one that prints and writes)
   int world_size = 1;

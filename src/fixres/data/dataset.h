@@ -38,6 +38,14 @@ class Dataset {
     want(region.full_height, region.full_width);
     return region;
   }
+  /// The labels a subset dataset holds (ImageNet-A/-R's 200 of ImageNet-1k's classes, through
+  /// --class-map): top-1/top-5 rank only these columns. Empty: every class competes.
+  virtual const std::vector<std::int64_t>& class_subset() const {
+    static const std::vector<std::int64_t> none;
+    return none;
+  }
+  /// How labels were assigned ("class folders sorted by name", …), for messages and JSON.
+  virtual std::string label_convention() const { return "class index order"; }
   /// A short description for messages ("ImageFolder /data/val (50000 images, 1000 classes)").
   virtual std::string describe() const = 0;
 };

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <utility>
 
+#include "fixres/data/class_mapping.h"
 #include "fixres/data/decode.h"
 
 namespace fixres::data {
@@ -61,24 +62,33 @@ bool ImageFolder::has_image_extension(const std::string& filename) {
   return false;
 }
 
-ImageFolder::ImageFolder(std::string root) : root_(std::move(root)) {
+std::vector<std::string> list_class_folders(const std::string& path) {
+  std::vector<std::string> dirs = list_dir(path).dirs;
+  std::sort(dirs.begin(), dirs.end());
+  return dirs;
+}
+
+ImageFolder::ImageFolder(std::string root, const LabelOptions& labels) : root_(std::move(root)) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
   struct stat st {};
   if (::stat(root_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     throw DatasetError(root_ + ": dataset folder not found (expected one sub-folder per class)");
   }
-  classes_ = list_dir(root_).dirs;
-  std::sort(classes_.begin(), classes_.end());
-  if (classes_.empty()) throw DatasetError(root_ + ": couldn't find any class folder");
+  const std::vector<std::string> folders = list_class_folders(root_);
+  if (folders.empty()) throw DatasetError(root_ + ": couldn't find any class folder");
+  ClassMapping mapping = map_classes(root_, folders, labels);
+  classes_ = std::move(mapping.classes);
+  subset_ = std::move(mapping.subset);
+  convention_ = std::move(mapping.convention);
   offsets_.push_back(0);
   std::vector<std::string> empty_classes;
-  for (std::size_t c = 0; c < classes_.size(); ++c) {
-    std::vector<std::pair<std::string, std::vector<std::string>>> folders;
-    walk(root_, classes_[c], folders);
+  for (std::size_t c = 0; c < folders.size(); ++c) {
+    std::vector<std::pair<std::string, std::vector<std::string>>> walked;
+    walk(root_, folders[c], walked);
     // sorted(os.walk(...)): by folder path; files sorted by name within each folder.
-    std::sort(folders.begin(), folders.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(walked.begin(), walked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     const std::size_t before = labels_.size();
-    for (auto& [folder, files] : folders) {
+    for (auto& [folder, files] : walked) {
       std::sort(files.begin(), files.end());
       for (const auto& f : files) {
         if (!has_image_extension(f)) continue;
@@ -86,10 +96,10 @@ ImageFolder::ImageFolder(std::string root) : root_(std::move(root)) {
         names_ += '/';
         names_ += f;
         offsets_.push_back(names_.size());
-        labels_.push_back(static_cast<std::int32_t>(c));
+        labels_.push_back(static_cast<std::int32_t>(mapping.folder_labels[c]));
       }
     }
-    if (labels_.size() == before) empty_classes.push_back(classes_[c]);
+    if (labels_.size() == before) empty_classes.push_back(folders[c]);
   }
   if (!empty_classes.empty()) {
     std::string list;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fixres/core/label_options.h"
 #include "fixres/data/dataset.h"
 
 namespace fixres::data {
@@ -25,8 +26,10 @@ class DatasetError : public std::runtime_error {
 class ImageFolder : public Dataset {
  public:
   /// Scans `root`. Throws DatasetError naming the folder when it is missing, has no class
-  /// folders, or a class folder has no image (listing those classes, as torchvision does).
-  explicit ImageFolder(std::string root);
+  /// folders, or a class folder has no image (listing those classes, as torchvision does); the
+  /// labels follow `labels` (data/class_mapping.h; by default numeric folders by value, else
+  /// torchvision's sorted names). Items are in torchvision's order whatever the labels.
+  explicit ImageFolder(std::string root, const LabelOptions& labels = {});
 
   std::int64_t size() const override { return static_cast<std::int64_t>(labels_.size()); }
   std::int64_t label(std::int64_t index) const override;
@@ -35,6 +38,8 @@ class ImageFolder : public Dataset {
   Image load(std::int64_t index) const override;
   DecodedRegion load_region(std::int64_t index, const RegionRequest& want) const override;
   std::string describe() const override;
+  const std::vector<std::int64_t>& class_subset() const override { return subset_; }
+  std::string label_convention() const override { return convention_; }
 
   const std::string& root() const { return root_; }
   /// Full path of item `index` (root + "/" + relative path).
@@ -53,6 +58,12 @@ class ImageFolder : public Dataset {
   std::string names_;                   // relative paths, concatenated
   std::vector<std::uint64_t> offsets_;  // size() + 1 offsets into names_
   std::vector<std::int32_t> labels_;
+  std::vector<std::int64_t> subset_;
+  std::string convention_;
 };
+
+/// The names of `path`'s sub-folders in byte order (torchvision's class list). Throws DatasetError
+/// when the folder cannot be read.
+std::vector<std::string> list_class_folders(const std::string& path);
 
 }  // namespace fixres::data

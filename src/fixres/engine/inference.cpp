@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
+#include <limits>
 #include <unordered_map>
 
 #include "fixres/data/image_folder.h"
@@ -29,9 +30,47 @@ std::shared_ptr<const data::Sampler> make_sampler(std::int64_t n, const dist::Co
   return std::make_shared<data::DistributedSampler>(n, options);
 }
 
-/// Top-k counts of the rows this rank owns: DistributedSampler's padding repeats indices
-/// 0, 1, … at the end of the list; the first occurrence of index i sits at position i, i.e. on
-/// rank i % world, so counting only those rows counts every image exactly once.
+/// Whether this rank counts row `index`: DistributedSampler's padding repeats indices 0, 1, … at
+/// the end of the list; the first occurrence of index i sits at position i, i.e. on rank
+/// i % world, so counting only those rows counts every image exactly once.
+bool owns(std::int64_t index, const dist::Context& context) {
+  return !context.is_distributed() || index % context.world_size() == context.rank();
+}
+
+/// ReaL top-1/top-5 of the owned rows that have labels: a hit when any of the k best is one.
+TopkCounts count_real(const torch::Tensor& scores, const std::vector<std::int64_t>& indices,
+                      const std::vector<std::vector<std::int64_t>>& real, const dist::Context& context) {
+  TopkCounts counts;
+  const torch::Tensor top = std::get<1>(scores.topk(std::min<std::int64_t>(5, scores.size(1)), 1)).contiguous();
+  auto best = top.accessor<std::int64_t, 2>();
+  for (std::size_t r = 0; r < indices.size(); ++r) {
+    const auto& labels = real[static_cast<std::size_t>(indices[r])];
+    if (labels.empty() || !owns(indices[r], context)) continue;
+    ++counts.images;
+    auto hit = [&](std::int64_t k) {
+      for (std::int64_t j = 0; j < k && j < top.size(1); ++j) {
+        if (std::find(labels.begin(), labels.end(), best[static_cast<std::int64_t>(r)][j]) != labels.end()) return true;
+      }
+      return false;
+    };
+    counts.top1 += hit(1);
+    counts.top5 += hit(5);
+  }
+  return counts;
+}
+
+/// The scores top-k ranks: a subset dataset's classes only (the others at -inf).
+torch::Tensor restrict_to_subset(const torch::Tensor& scores, const std::vector<std::int64_t>& subset) {
+  if (subset.empty()) return scores;
+  std::vector<std::int64_t> absent;
+  for (std::int64_t c = 0, s = 0; c < scores.size(1); ++c) {
+    while (s < static_cast<std::int64_t>(subset.size()) && subset[static_cast<std::size_t>(s)] < c) ++s;
+    if (s == static_cast<std::int64_t>(subset.size()) || subset[static_cast<std::size_t>(s)] != c) absent.push_back(c);
+  }
+  return scores.index_fill(1, torch::tensor(absent, torch::kInt64), -std::numeric_limits<float>::infinity());
+}
+
+/// Top-k counts of the rows this rank owns (see owns()).
 TopkCounts count_owned(const torch::Tensor& logits, const torch::Tensor& labels,
                        const std::vector<std::int64_t>& indices, const dist::Context& context) {
   const std::int64_t rows = logits.size(0);
@@ -41,7 +80,7 @@ TopkCounts count_owned(const torch::Tensor& logits, const torch::Tensor& labels,
   }
   std::vector<std::int64_t> keep;
   for (std::int64_t r = 0; r < rows; ++r) {
-    if (indices[static_cast<std::size_t>(r)] % context.world_size() == context.rank()) keep.push_back(r);
+    if (owns(indices[static_cast<std::size_t>(r)], context)) keep.push_back(r);
   }
   if (static_cast<std::int64_t>(keep.size()) == rows) {
     return count_topk(logits.data_ptr<float>(), rows, cols, labels.data_ptr<std::int64_t>());
@@ -112,7 +151,7 @@ InferenceSession open_inference_session(const ModelConfig& model, const Inferenc
   if (data.dataset_path.empty()) throw std::invalid_argument("no dataset folder given");
 
   InferenceSession session;
-  session.dataset = std::make_shared<data::ImageFolder>(data.dataset_path);
+  session.dataset = std::make_shared<data::ImageFolder>(data.dataset_path, data.labels);
   session.context = dist::init_distributed(data.dist, resolved.device);
   resolved.device = session.context->device();
   if (session.context->is_main()) session.reporter = reporter;
@@ -131,6 +170,8 @@ InferenceRunReport run_report(const InferenceSession& session, const InferenceOp
   report.test_transform = session.setup.protocol_note;
   report.protocol = options.protocol ? *options.protocol : session.setup.protocol;
   report.tta_flip = options.tta_flip;
+  report.labels = session.dataset->label_convention();
+  report.real = run.real;
   for (const auto& p : session.setup.model->parameters()) report.parameters += p.numel();
   report.skipped = std::move(run.skipped);
   report.is_main = session.context->is_main();
@@ -301,15 +342,17 @@ InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const dat
   result.dataset_size = n;
   const std::int64_t local_total = loader.samples_per_epoch();
   std::int64_t local_done = 0;
-  TopkCounts local_counts;
+  TopkCounts local_counts, local_real;
   const auto start = Clock::now();
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
     if (batch->indices.empty()) continue;
     const ForwardOutput out = forward_batch(setup, batch->images, options);
     torch::Tensor labels = batch->labels.to(torch::kInt64).contiguous();
+    const torch::Tensor scores = restrict_to_subset(out.logits, dataset->class_subset());
+    if (options.real_labels) local_real += count_real(scores, batch->indices, *options.real_labels, context);
     try {
-      local_counts += count_owned(out.logits, labels, batch->indices, context);
+      local_counts += count_owned(scores, labels, batch->indices, context);
     } catch (const std::invalid_argument& e) {
       throw std::runtime_error(dataset->describe() + ": " + e.what() + " (the network has " +
                                std::to_string(out.logits.size(1)) + " classes)");
@@ -326,6 +369,7 @@ InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const dat
 
   result.skipped = gather_skipped(loader.skipped(), *sampler, *dataset, context);
   result.counts = sum_over_ranks(local_counts, context);
+  if (options.real_labels) result.real = sum_over_ranks(local_real, context);
   result.images_per_second = rate(result.counts.images, result.seconds);
   if (options.collect) finish_collection(collector, *dataset, context, result);
   return result;

@@ -40,6 +40,8 @@ struct InferenceOptions {
   bool tta_flip = false;
   /// The test transform; unset: the model's (ModelSetup::protocol). Sweep's crop-pct grid sets it.
   std::optional<data::TestProtocol> protocol;
+  /// Per dataset item, its ReaL labels (data/real_labels.h): also count ReaL top-1/top-5.
+  const std::vector<std::vector<std::int64_t>>* real_labels = nullptr;
   /// Keep every row (softmax probabilities and embeddings) and gather them in dataset order
   /// (InferenceResult::softmax / embedding / labels).
   bool collect = false;
@@ -56,6 +58,7 @@ struct InferenceBatch {
 
 struct InferenceResult {
   TopkCounts counts;            ///< over all ranks, each dataset image once
+  std::optional<TopkCounts> real;  ///< with options.real_labels: ReaL counts, likewise
   std::int64_t dataset_size = 0;
   double seconds = 0.0;         ///< wall time of the loop (loading + forward), this rank
   double images_per_second = 0.0;  ///< counts.images / seconds, whole run
