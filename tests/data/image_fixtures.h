@@ -37,16 +37,19 @@ inline data::PipelineSpec pipeline_spec(data::PipelineKind kind, int size) {
 /// tests/fixtures/images/<relative>
 inline std::string image_fixture(const std::string& relative) { return fixture("images/" + relative).string(); }
 
-/// An HxWx3 uint8 .npy as an Image.
-inline data::Image npy_image(const std::string& relative) {
-  const io::NpyArray a = io::read_npy(image_fixture(relative));
+/// An HxWx3 uint8 .npy file as an Image.
+inline data::Image npy_image_file(const std::string& path) {
+  const io::NpyArray a = io::read_npy(path);
   if (a.dtype != io::DType::UInt8 || a.shape.size() != 3 || a.shape[2] != 3) {
-    throw std::runtime_error(relative + ": expected an HxWx3 uint8 array, got " + a.shape_string());
+    throw std::runtime_error(path + ": expected an HxWx3 uint8 array, got " + a.shape_string());
   }
   data::Image img(static_cast<int>(a.shape[0]), static_cast<int>(a.shape[1]));
   std::copy(a.data, a.data + a.nbytes(), img.pixels.begin());
   return img;
 }
+
+/// tests/fixtures/images/<relative>, an HxWx3 uint8 .npy, as an Image.
+inline data::Image npy_image(const std::string& relative) { return npy_image_file(image_fixture(relative)); }
 
 /// Exact equality; on failure reports the number of differing values and the first one.
 inline ::testing::AssertionResult images_equal(const data::Image& expected, const data::Image& actual) {

@@ -29,6 +29,12 @@ Image decode_png(const std::uint8_t* data, std::size_t size, const std::string& 
 /// otherwise. Throws std::runtime_error on a libpng failure.
 std::vector<std::uint8_t> encode_png(const Image& image);
 
+/// WebP (lossy, lossless, with alpha; an animation's first frame) through libwebp, as PIL.
+Image decode_webp(const std::uint8_t* data, std::size_t size, const std::string& name);
+
+/// TIFF through libtiff (see tiff_codec.cpp for the layouts decoded as PIL does, and those refused).
+Image decode_tiff(const std::uint8_t* data, std::size_t size, const std::string& name);
+
 /// Binary PPM (P6) and PGM (P5) with maxval 255.
 Image decode_netpbm(const std::uint8_t* data, std::size_t size, const std::string& name);
 

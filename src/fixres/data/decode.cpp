@@ -35,9 +35,11 @@ Image decode_image(const std::uint8_t* data, std::size_t size, const std::string
   if (format == "PNG") return codecs::decode_png(data, size, name);
   if (format == "PPM" || format == "PGM") return codecs::decode_netpbm(data, size, name);
   if (format == "BMP") return codecs::decode_bmp(data, size, name);
+  if (format == "WEBP") return codecs::decode_webp(data, size, name);
+  if (format == "TIFF") return codecs::decode_tiff(data, size, name);
   if (!format.empty()) {
     throw ImageError(name, "unsupported image format " + format +
-                               " (decoded: JPEG, PNG, binary PPM/PGM, uncompressed BMP)");
+                               " (decoded: JPEG, PNG, WebP, TIFF, binary PPM/PGM, uncompressed BMP)");
   }
   throw ImageError(name, "cannot identify image file (not JPEG, PNG, PPM/PGM, BMP, TIFF, WebP or GIF)");
 }

@@ -1,0 +1,209 @@
+// TIFF through libtiff (the library PIL 9.4 links for every compressed TIFF), the samples turned
+// into RGB as PIL's TiffImagePlugin modes and convert('RGB') turn them:
+//   - 8-bit grey (black is zero, or white is zero: inverted) and 1-bit bilevel, replicated;
+//   - 8-bit RGB, chunky or planar; RGB with an extra sample: dropped (unassociated alpha, or
+//     unspecified), or un-premultiplied first as PIL's "RGBa" unpacker does (associated alpha);
+//   - palette images (1-, 2-, 4- or 8-bit indices): the colour map's high bytes, as PIL keeps them;
+//   - 16-bit grey ("I;16": values above 255 clip to 255) and 16-bit RGB (the high byte);
+//   - YCbCr (JPEG-compressed or not) through libtiff's RGBA interface, as PIL reads it.
+// The first image of a multi-page file; orientation tags are ignored, as PIL.Image.open does.
+// Anything else (floating-point or signed samples, CMYK, CIELab, > 16 bits) is refused by name.
+
+#include <tiffio.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "fixres/data/codecs.h"
+
+namespace fixres::data::codecs {
+namespace {
+
+/// The in-memory file libtiff reads through its client callbacks.
+struct MemoryFile {
+  const std::uint8_t* data;
+  toff_t size;
+  toff_t pos = 0;
+};
+
+tsize_t mem_read(thandle_t h, tdata_t buf, tsize_t n) {
+  auto* f = static_cast<MemoryFile*>(h);
+  const toff_t left = f->pos < f->size ? f->size - f->pos : 0;
+  const toff_t count = std::min<toff_t>(left, static_cast<toff_t>(n));
+  std::memcpy(buf, f->data + f->pos, count);
+  f->pos += count;
+  return static_cast<tsize_t>(count);
+}
+tsize_t mem_write(thandle_t, tdata_t, tsize_t) { return 0; }
+toff_t mem_seek(thandle_t h, toff_t off, int whence) {
+  auto* f = static_cast<MemoryFile*>(h);
+  const toff_t base = whence == SEEK_CUR ? f->pos : (whence == SEEK_END ? f->size : 0);
+  f->pos = base + off;
+  return f->pos;
+}
+int mem_close(thandle_t) { return 0; }
+toff_t mem_size(thandle_t h) { return static_cast<MemoryFile*>(h)->size; }
+int mem_map(thandle_t, tdata_t*, toff_t*) { return 0; }
+void mem_unmap(thandle_t, tdata_t, toff_t) {}
+
+/// libtiff reports errors through a handler: kept per thread for the message.
+thread_local std::string last_error;
+void on_error(const char* module, const char* fmt, va_list ap) {
+  char text[512];
+  std::vsnprintf(text, sizeof text, fmt, ap);
+  last_error = std::string(module ? module : "libtiff") + ": " + text;
+}
+
+struct TiffCloser {
+  void operator()(TIFF* t) const { TIFFClose(t); }
+};
+
+struct Layout {
+  std::uint32_t width = 0, height = 0;
+  std::uint16_t bits = 1, samples = 1, photometric = PHOTOMETRIC_MINISBLACK, planar = PLANARCONFIG_CONTIG;
+  std::uint16_t sample_format = SAMPLEFORMAT_UINT, compression = COMPRESSION_NONE;
+  std::uint16_t extra = EXTRASAMPLE_UNSPECIFIED;  // the first extra sample's meaning
+  bool has_extra = false;
+};
+
+Layout read_layout(TIFF* t, const std::string& name) {
+  Layout l;
+  if (!TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &l.width) || !TIFFGetField(t, TIFFTAG_IMAGELENGTH, &l.height) ||
+      l.width == 0 || l.height == 0) {
+    throw ImageError(name, "TIFF without image dimensions");
+  }
+  if (static_cast<std::uint64_t>(l.width) * l.height > (std::uint64_t{1} << 31)) {
+    throw ImageError(name, "TIFF of " + std::to_string(l.width) + "x" + std::to_string(l.height) + " pixels is too large");
+  }
+  TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &l.bits);
+  TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &l.samples);
+  TIFFGetFieldDefaulted(t, TIFFTAG_PLANARCONFIG, &l.planar);
+  TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLEFORMAT, &l.sample_format);
+  TIFFGetFieldDefaulted(t, TIFFTAG_COMPRESSION, &l.compression);
+  if (!TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &l.photometric)) {
+    l.photometric = l.samples >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK;
+  }
+  std::uint16_t count = 0;
+  std::uint16_t* kinds = nullptr;
+  if (TIFFGetField(t, TIFFTAG_EXTRASAMPLES, &count, &kinds) && count > 0) {
+    l.has_extra = true;
+    l.extra = kinds[0];
+  }
+  return l;
+}
+
+/// Every sample, chunky (samples interleaved per pixel), one byte per sample for bits <= 8, two
+/// (native order) for 16; bilevel and palette indices below 8 bits are unpacked to one per byte.
+std::vector<std::uint8_t> read_samples(TIFF* t, const Layout& l, const std::string& name) {
+  const std::size_t bytes_per_sample = l.bits == 16 ? 2 : 1;
+  const std::size_t row_samples = static_cast<std::size_t>(l.width) * l.samples;
+  std::vector<std::uint8_t> out(row_samples * bytes_per_sample * l.height);
+  const bool planar = l.planar == PLANARCONFIG_SEPARATE && l.samples > 1;
+  const tmsize_t scan = TIFFScanlineSize(t);
+  if (TIFFIsTiled(t)) throw ImageError(name, "tiled TIFF files are not decoded (only strips)");
+  std::vector<std::uint8_t> line(static_cast<std::size_t>(scan));
+  for (std::uint16_t plane = 0; plane < (planar ? l.samples : 1); ++plane) {
+    for (std::uint32_t y = 0; y < l.height; ++y) {
+      if (TIFFReadScanline(t, line.data(), y, plane) < 0) throw ImageError(name, "TIFF decode failed: " + last_error);
+      std::uint8_t* row = out.data() + y * row_samples * bytes_per_sample;
+      const std::size_t per_row = planar ? l.width : row_samples;
+      for (std::size_t i = 0; i < per_row; ++i) {
+        const std::size_t dst = planar ? i * l.samples + plane : i;
+        if (l.bits >= 8) {
+          std::memcpy(row + dst * bytes_per_sample, line.data() + i * bytes_per_sample, bytes_per_sample);
+        } else {  // MSB-first packed samples (libtiff applies FillOrder)
+          const std::size_t bit = i * l.bits;
+          row[dst] = static_cast<std::uint8_t>((line[bit / 8] >> (8 - l.bits - bit % 8)) & ((1u << l.bits) - 1));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+std::uint8_t clip8(int v) { return static_cast<std::uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v)); }
+
+Image to_rgb(TIFF* t, const Layout& l, const std::vector<std::uint8_t>& s, const std::string& name) {
+  Image out(static_cast<int>(l.height), static_cast<int>(l.width));
+  const std::size_t n = static_cast<std::size_t>(l.width) * l.height;
+  auto put = [&out](std::size_t i, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
+    out.pixels[3 * i] = r, out.pixels[3 * i + 1] = g, out.pixels[3 * i + 2] = b;
+  };
+  const bool grey = l.photometric == PHOTOMETRIC_MINISBLACK || l.photometric == PHOTOMETRIC_MINISWHITE;
+  if (grey && l.samples == 1 && l.bits <= 8 && (l.bits == 1 || l.bits == 8)) {
+    const bool inverted = l.photometric == PHOTOMETRIC_MINISWHITE;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint8_t v = l.bits == 1 ? (s[i] ? 255 : 0) : s[i];
+      if (inverted) v = static_cast<std::uint8_t>(255 - v);
+      put(i, v, v, v);
+    }
+    return out;
+  }
+  if (grey && l.samples == 1 && l.bits == 16 && l.photometric == PHOTOMETRIC_MINISBLACK) {
+    const auto* v = reinterpret_cast<const std::uint16_t*>(s.data());
+    for (std::size_t i = 0; i < n; ++i) put(i, clip8(v[i]), clip8(v[i]), clip8(v[i]));  // PIL's I;16 -> RGB
+    return out;
+  }
+  if (l.photometric == PHOTOMETRIC_PALETTE && l.samples == 1 && l.bits <= 8) {
+    std::uint16_t *r = nullptr, *g = nullptr, *b = nullptr;
+    if (!TIFFGetField(t, TIFFTAG_COLORMAP, &r, &g, &b)) throw ImageError(name, "palette TIFF without a colour map");
+    for (std::size_t i = 0; i < n; ++i) put(i, r[s[i]] >> 8, g[s[i]] >> 8, b[s[i]] >> 8);
+    return out;
+  }
+  if (l.photometric == PHOTOMETRIC_RGB && (l.samples == 3 || (l.samples == 4 && l.has_extra)) &&
+      (l.bits == 8 || l.bits == 16)) {
+    const std::size_t step = l.samples * (l.bits == 16 ? 2 : 1);
+    const bool premultiplied = l.samples == 4 && l.extra == EXTRASAMPLE_ASSOCALPHA;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint8_t* p = s.data() + i * step;
+      if (l.bits == 16) {  // PIL's RGB;16 unpackers keep the high byte
+        const auto* w = reinterpret_cast<const std::uint16_t*>(p);
+        put(i, w[0] >> 8, w[1] >> 8, w[2] >> 8);
+      } else if (premultiplied && p[3] != 255) {  // PIL's unpackRGBa
+        const int a = p[3];
+        if (a == 0) put(i, 0, 0, 0);
+        else put(i, clip8(p[0] * 255 / a), clip8(p[1] * 255 / a), clip8(p[2] * 255 / a));
+      } else {
+        put(i, p[0], p[1], p[2]);
+      }
+    }
+    return out;
+  }
+  throw ImageError(name, "unsupported TIFF layout (photometric " + std::to_string(l.photometric) + ", " +
+                             std::to_string(l.samples) + " samples of " + std::to_string(l.bits) + " bits)");
+}
+
+/// YCbCr through libtiff's RGBA interface (what PIL does for it), top row first.
+Image ycbcr_to_rgb(TIFF* t, const Layout& l, const std::string& name) {
+  std::vector<std::uint32_t> raster(static_cast<std::size_t>(l.width) * l.height);
+  if (!TIFFReadRGBAImageOriented(t, l.width, l.height, raster.data(), ORIENTATION_TOPLEFT, 0)) {
+    throw ImageError(name, "TIFF decode failed: " + last_error);
+  }
+  Image out(static_cast<int>(l.height), static_cast<int>(l.width));
+  for (std::size_t i = 0; i < raster.size(); ++i) {
+    out.pixels[3 * i] = static_cast<std::uint8_t>(TIFFGetR(raster[i]));
+    out.pixels[3 * i + 1] = static_cast<std::uint8_t>(TIFFGetG(raster[i]));
+    out.pixels[3 * i + 2] = static_cast<std::uint8_t>(TIFFGetB(raster[i]));
+  }
+  return out;
+}
+
+}  // namespace
+
+Image decode_tiff(const std::uint8_t* data, std::size_t size, const std::string& name) {
+  MemoryFile file{data, static_cast<toff_t>(size)};
+  TIFFSetErrorHandler(on_error);
+  TIFFSetWarningHandler(nullptr);
+  last_error.clear();
+  std::unique_ptr<TIFF, TiffCloser> t(TIFFClientOpen(name.c_str(), "rm", &file, mem_read, mem_write, mem_seek,
+                                                     mem_close, mem_size, mem_map, mem_unmap));
+  if (!t) throw ImageError(name, "not a readable TIFF file: " + last_error);
+  const Layout l = read_layout(t.get(), name);
+  if (l.sample_format != SAMPLEFORMAT_UINT) throw ImageError(name, "TIFF with non-integer or signed samples");
+  if (l.photometric == PHOTOMETRIC_YCBCR) return ycbcr_to_rgb(t.get(), l, name);
+  return to_rgb(t.get(), l, read_samples(t.get(), l, name), name);
+}
+
+}  // namespace fixres::data::codecs
