@@ -21,8 +21,9 @@ class Resize(transforms.Resize):
 
 def main(root, kind, size, workers, batch):
     mean, std = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
-    if kind == "test":
-        tf = transforms.Compose([Resize(int((256 / 224) * size)), transforms.CenterCrop(size),
+    if kind in ("test", "bicubic"):
+        mode = F.InterpolationMode.BICUBIC if kind == "bicubic" else F.InterpolationMode.BILINEAR
+        tf = transforms.Compose([Resize(int((256 / 224) * size), interpolation=mode), transforms.CenterCrop(size),
                                  transforms.ToTensor(), transforms.Normalize(mean, std)])
     else:
         tf = transforms.Compose([transforms.RandomResizedCrop(size), transforms.RandomHorizontalFlip(),
@@ -30,7 +31,7 @@ def main(root, kind, size, workers, batch):
                                  transforms.Normalize(mean, std)])
     torch.set_num_threads(1)
     ds = datasets.ImageFolder(root, tf)
-    loader = torch.utils.data.DataLoader(ds, batch_size=batch, shuffle=(kind != "test"), num_workers=workers)
+    loader = torch.utils.data.DataLoader(ds, batch_size=batch, shuffle=(kind not in ("test", "bicubic")), num_workers=workers)
     def cpu():  # this process and its reaped children (the DataLoader workers)
         own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime

@@ -2,8 +2,8 @@
 # Data-loading throughput: fixres's Loader (threads, PIL-exact decoding and transforms) against
 # torchvision's DataLoader (PIL, worker processes) with the same number of workers, in the same
 # run, on the same folder of real-photo JPEGs at ImageNet-like sizes (~500x375, quality 90, made
-# from the photos under tests/fixtures/images/). Cases: FixRes test transform at 224 and 384,
-# train ('full') transform at 224. Each side runs REPEAT passes; the best is reported, as
+# from the photos under tests/fixtures/images/). Cases: FixRes test transform at 224 and 384, the
+# same with Pillow's bicubic filter (--interpolation bicubic), train ('full') transform at 224. Each side runs REPEAT passes; the best is reported, as
 # wall-clock throughput (images/s with WORKERS workers) and as images per CPU-second (all
 # threads/processes; robust when other jobs share the machine).
 #   bench/loader.sh [BUILD_DIR] [WORKERS] [IMAGES]
@@ -20,14 +20,15 @@ trap 'rm -rf "$work"' EXIT
 echo "building bench/loader_bench.cpp against $BUILD ..." >&2
 g++ -std=c++17 -O2 -D_GLIBCXX_USE_CXX11_ABI=1 -Isrc -I/usr/include/torch/csrc/api/include \
   bench/loader_bench.cpp "$BUILD"/CMakeFiles/fixres_data.dir/src/fixres/data/*.o "$BUILD/libfixres_core.a" \
-  -ljpeg -lpng -lz -ltorch -ltorch_cpu -lc10 -lpthread -o "$work/loader_bench"
+  -ljpeg -lpng -lwebpdemux -lwebp -ltiff -lz -ltorch -ltorch_cpu -lc10 -lpthread -o "$work/loader_bench"
 
 $PY bench/photo_folder.py "$work/folder" "$IMAGES"
 du -sh "$work/folder" | awk -v n="$IMAGES" '{print "folder: " n " JPEGs, " $1}'
 
 best() { sort -g | tail -1; }
 printf "%-10s %7s %12s %12s %7s   %14s %14s %7s\n" case workers fixres_img/s python_img/s ratio fixres_img/cpu-s python_img/cpu-s ratio
-for spec in "test 224" "test 384" "full 224"; do
+cases=("test 224" "test 384" "bicubic 224" "bicubic 384" "full 224")
+for spec in "${cases[@]}"; do
   set -- $spec
   ours=$(for r in $(seq "$REPEAT"); do "$work/loader_bench" "$work/folder" "$1" "$2" "$WORKERS" 32; done)
   theirs=$(for r in $(seq "$REPEAT"); do $PY bench/loader.py "$work/folder" "$1" "$2" "$WORKERS" 32; done)

@@ -23,12 +23,14 @@ static double cpu_seconds() {
 int main(int argc, char** argv) {
   using namespace fixres::data;
   if (argc != 6) {
-    std::fprintf(stderr, "usage: loader_bench ROOT test|full|val_train SIZE WORKERS BATCH\n");
+    std::fprintf(stderr, "usage: loader_bench ROOT test|bicubic|full|val_train SIZE WORKERS BATCH\n");
     return 2;
   }
   torch::set_num_threads(1);
   auto folder = std::make_shared<ImageFolder>(argv[1]);
-  const PipelineKind kind = pipeline_kind_from_name(argv[2]);
+  // "bicubic": the test transform with Pillow's bicubic filter (--interpolation bicubic).
+  const bool bicubic = std::string(argv[2]) == "bicubic";
+  const PipelineKind kind = bicubic ? PipelineKind::Test : pipeline_kind_from_name(argv[2]);
   const int size = std::atoi(argv[3]);
   LoaderOptions options;
   options.workers = std::atoi(argv[4]);
@@ -40,7 +42,12 @@ int main(int argc, char** argv) {
   } else {
     sampler = std::make_shared<ShuffledSampler>(folder->size(), 0);
   }
-  Loader loader(folder, sampler, Pipeline({kind, size, Normalization::imagenet(), -1.0f}), options);
+  PipelineSpec spec;
+  spec.kind = kind;
+  spec.size = size;
+  spec.normalization = Normalization::imagenet();
+  if (bicubic) spec.protocol.interpolation = Interpolation::Bicubic;
+  Loader loader(folder, sampler, Pipeline(spec), options);
   const double cpu_start = cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
   loader.start_epoch(0);
