@@ -4,9 +4,12 @@
 #include <dlfcn.h>
 
 #include <cstdlib>
+#include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "fixres/core/api.h"
+#include "fixres/models/error_text.h"
 #include "fixres/models/manifest.h"
 
 namespace {
@@ -31,19 +34,38 @@ void set_threads(int threads) {
   }
 }
 
+/// An engine entry point as the CLI calls it: a LibTorch error (c10::Error, whose what() carries
+/// a C++ backtrace) leaves as a std::runtime_error with the message only (models/error_text.h);
+/// every other exception passes as it is.
+template <auto Entry>
+struct Guarded;
+
+template <typename Result, typename... Args, Result (*Entry)(Args...)>
+struct Guarded<Entry> {
+  static Result call(Args... args) {
+    try {
+      return Entry(std::forward<Args>(args)...);
+    } catch (const c10::Error& e) {
+      throw std::runtime_error(fixres::models::error_text(e));
+    }
+  }
+};
+
+fixres::models::ArchitectureInfo describe(const std::string& architecture, const std::string& efficientnet_model) {
+  return fixres::models::describe_architecture(architecture, efficientnet_model);
+}
+
 fixres::engine::EngineApi make_api() {
   fixres::engine::EngineApi api;
   api.set_threads = &set_threads;
-  api.evaluate = &fixres::engine::evaluate;
-  api.extract = &fixres::engine::extract;
-  api.sweep = &fixres::engine::sweep;
-  api.finetune = &fixres::engine::run_finetune;
-  api.train = &fixres::engine::run_train;
-  api.demo = &fixres::engine::run_demo;
-  api.demo_export = &fixres::engine::export_demo_dataset;
-  api.describe_architecture = [](const std::string& architecture, const std::string& efficientnet_model) {
-    return fixres::models::describe_architecture(architecture, efficientnet_model);
-  };
+  api.evaluate = &Guarded<&fixres::engine::evaluate>::call;
+  api.extract = &Guarded<&fixres::engine::extract>::call;
+  api.sweep = &Guarded<&fixres::engine::sweep>::call;
+  api.finetune = &Guarded<&fixres::engine::run_finetune>::call;
+  api.train = &Guarded<&fixres::engine::run_train>::call;
+  api.demo = &Guarded<&fixres::engine::run_demo>::call;
+  api.demo_export = &Guarded<&fixres::engine::export_demo_dataset>::call;
+  api.describe_architecture = &Guarded<&describe>::call;
   return api;
 }
 

@@ -39,6 +39,8 @@ struct ModelConfig {
   /// --crop-pct / --resize-size / --resize-mode / --interpolation over the weights' own test
   /// protocol (the architecture's row; core/test_protocol.h).
   data::TestProtocolOverrides test_protocol;
+  /// --verbose: a load report names every key (default: the first ten of each kind).
+  bool verbose = false;
 };
 
 }  // namespace fixres::engine

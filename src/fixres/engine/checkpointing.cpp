@@ -1,5 +1,7 @@
 #include "fixres/engine/checkpointing.h"
 
+#include "fixres/models/error_text.h"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -116,13 +118,13 @@ std::optional<Resumed> resume_from_checkpoint(const CheckpointFolder& folder, co
     models::load_state_dict(state.model, checkpoint.model, /*strict=*/true);
   } catch (const std::exception& e) {
     refuse(folder, "its 'model' does not fit " + expected.architecture + " (a checkpoint of another architecture?): " +
-                       e.what());
+                       models::error_text(e));
   }
   try {
     state.optimizer.load_state(checkpoint.optimizer, resumed.path);
     state.scheduler.check_state(checkpoint.lr_scheduler, resumed.path);
   } catch (const std::exception& e) {
-    refuse(folder, e.what());
+    refuse(folder, models::error_text(e));
   }
   // The learning rate in the file is that of the last epoch; the loop sets each epoch's own.
   resumed.next_epoch = checkpoint.epoch;

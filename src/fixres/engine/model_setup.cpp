@@ -169,10 +169,10 @@ ModelSetup setup_model(const ResolvedModel& model, const Reporter& reporter) {
     setup.load_report = models::load_weights(*setup.model, weights,
                                              config.weight_path + ": weights do not fit architecture " +
                                                  setup.spec->name + " (" + setup.spec->description + ")",
-                                             config.strict);
+                                             config.strict, config.verbose ? 0 : models::LoadReport::kShownKeys);
     if (!setup.load_report.ok()) {
       reporter.message("warning: " + config.weight_path + " loaded partially into " + setup.spec->name + ": " +
-                       setup.load_report.describe());
+                       setup.load_report.describe(config.verbose ? 0 : models::LoadReport::kShownKeys));
     }
   }
 
@@ -181,8 +181,7 @@ ModelSetup setup_model(const ResolvedModel& model, const Reporter& reporter) {
   setup.fold_batch_norms = config.fold_batch_norms;
   if (config.channels_last) to_channels_last(*setup.model);
   setup.model->eval();
-  reporter.message("normalisation: " + setup.normalization_note);
-  reporter.message("test transform: " + setup.protocol_note);
+  reporter.message("normalisation: " + setup.normalization_note + "; test transform: " + setup.protocol_note);
   return setup;
 }
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "fixres/models/state_dict_loading.h"
 
 #include <array>
@@ -39,10 +40,12 @@ std::string shape_text(torch::IntArrayRef sizes) {
   return io::shape_string(std::vector<std::int64_t>(sizes.begin(), sizes.end()));
 }
 
-void append_list(std::string& out, const char* title, const std::vector<std::string>& items) {
+void append_list(std::string& out, const char* title, const std::vector<std::string>& items, std::size_t shown) {
   if (items.empty()) return;
   out += std::string(title) + " (" + std::to_string(items.size()) + "):";
-  for (const auto& item : items) out += "\n  " + item;
+  const std::size_t n = shown == 0 ? items.size() : std::min(shown, items.size());
+  for (std::size_t i = 0; i < n; ++i) out += "\n  " + items[i];
+  if (n < items.size()) out += "\n  … " + std::to_string(items.size() - n) + " more: --verbose lists all";
   out += "\n";
 }
 
@@ -71,17 +74,18 @@ io::RawTensor from_torch(const torch::Tensor& tensor) {
   return io::make_tensor(dtype, std::move(shape), std::move(bytes));
 }
 
-std::string LoadReport::describe() const {
+std::string LoadReport::describe(std::size_t shown) const {
   if (ok()) return "all " + std::to_string(loaded) + " tensors loaded";
+  // The mis-shaped keys first: they explain a checkpoint of the wrong width or class count.
   std::string out;
-  append_list(out, "missing keys", missing);
-  append_list(out, "unexpected keys", unexpected);
-  append_list(out, "shape mismatches", mismatched);
+  append_list(out, "shape mismatches", mismatched, shown);
+  append_list(out, "missing keys", missing, shown);
+  append_list(out, "unexpected keys", unexpected, shown);
   if (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
 
-LoadReport load_state_dict(torch::nn::Module& module, const io::StateDict& weights, bool strict) {
+LoadReport load_state_dict(torch::nn::Module& module, const io::StateDict& weights, bool strict, std::size_t shown) {
   std::unordered_map<std::string, const io::RawTensor*> by_name;
   for (const auto& [name, tensor] : weights) by_name.emplace(name, &tensor);
 
@@ -110,7 +114,7 @@ LoadReport load_state_dict(torch::nn::Module& module, const io::StateDict& weigh
     if (!used.count(name)) report.unexpected.push_back(name);
   }
   TORCH_CHECK(!strict || report.ok(), "load_state_dict: the weights do not match the model (strict loading):\n",
-              report.describe());
+              report.describe(shown));
 
   torch::NoGradGuard no_grad;
   for (auto& [target, raw] : copies) {

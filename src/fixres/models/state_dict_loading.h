@@ -26,8 +26,11 @@ struct LoadReport {
   std::vector<std::string> unexpected;  // in the weights, not in the module
   std::vector<std::string> mismatched;  // "name: expected 64x3x7x7, got 64x3x3x3"
   bool ok() const { return missing.empty() && unexpected.empty() && mismatched.empty(); }
-  /// Multi-line summary naming every key; "all N tensors loaded" style when ok.
-  std::string describe() const;
+  /// Multi-line summary: per kind (shape mismatches first, then missing, then unexpected keys) the
+  /// count and the first `shown` names (0: all), then "… N more: --verbose lists all";
+  /// "all N tensors loaded" when ok.
+  std::string describe(std::size_t shown = kShownKeys) const;
+  static constexpr std::size_t kShownKeys = 10;
   std::size_t loaded = 0;  // tensors copied into the module
 };
 
@@ -39,7 +42,9 @@ struct LoadReport {
 /// it and PyTorch accepts them); the buffer keeps its value.
 /// Mapped file pages are released after each copy, so loading a 3 GB file needs about one copy
 /// of the weights in memory.
-LoadReport load_state_dict(torch::nn::Module& module, const io::StateDict& weights, bool strict = true);
+/// `shown`: how many keys of each kind the error names (LoadReport::describe).
+LoadReport load_state_dict(torch::nn::Module& module, const io::StateDict& weights, bool strict = true,
+                           std::size_t shown = LoadReport::kShownKeys);
 
 /// Parameters and buffers in PyTorch's state_dict() order (each module's own parameters, then its
 /// own buffers, then its children, depth first), as contiguous CPU copies.

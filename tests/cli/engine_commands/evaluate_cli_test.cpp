@@ -189,3 +189,34 @@ TEST(EvaluateTest, BadTestProtocolFlagsAreUsageOrInputErrorsNamingTheFlag) {
 
 }  // namespace
 }  // namespace fixres::engine
+
+namespace fixres::engine {
+namespace {
+
+using namespace fixres::testing;
+
+// What a person reads: the message, never LibTorch's C++ backtrace; the first ten keys of each
+// kind, mis-shaped first, and how many more (--verbose lists them all).
+TEST(EvaluateTest, LoadReportIsReadableAndCappedUnlessVerbose) {
+  const std::string command = "evaluate --architecture ResNet50 --weight-path " + quoted(small_weights().string()) +
+                              " --dataset-path " + quoted(fixture("images/folder").string());
+  auto r = run_fixres(command);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.output.find("frame #"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("Exception raised from"), std::string::npos) << r.output;
+  const auto mismatches = r.output.find("shape mismatches ("), missing = r.output.find("missing keys (");
+  ASSERT_NE(mismatches, std::string::npos) << r.output;
+  ASSERT_NE(missing, std::string::npos) << r.output;
+  EXPECT_LT(mismatches, missing) << r.output;
+  EXPECT_NE(r.output.find("more: --verbose lists all"), std::string::npos) << r.output;
+  EXPECT_LT(std::count(r.output.begin(), r.output.end(), '\n'), 40) << r.output;
+  // The last missing key of ResNet-50 (layer4's third block) shows only with --verbose.
+  EXPECT_EQ(r.output.find("layer4.2.bn3.running_var"), std::string::npos) << r.output;
+  auto verbose = run_fixres(command + " --verbose");
+  EXPECT_EQ(verbose.exit_code, 1) << verbose.output;
+  EXPECT_NE(verbose.output.find("layer4.2.bn3.running_var"), std::string::npos) << verbose.output;
+  EXPECT_EQ(verbose.output.find("more: --verbose"), std::string::npos) << verbose.output;
+}
+
+}  // namespace
+}  // namespace fixres::engine
