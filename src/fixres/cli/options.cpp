@@ -98,29 +98,46 @@ void add_json_flag(CLI::App& app, std::string& json_path) {
 
 namespace {
 
-int parse_size(const std::string& text, const std::string& whole, const std::string& flag) {
+/// `text` (an item of the list `whole`) read whole by `read` (std::stoi, std::stod); UsageError
+/// naming `flag`, saying what was expected, otherwise.
+template <typename T, typename Read>
+T parse_item(const std::string& text, const std::string& whole, const std::string& flag, const char* expected,
+             Read read) {
   std::size_t used = 0;
-  int value = 0;
+  T value{};
   try {
-    value = std::stoi(text, &used);
+    value = read(text, &used);
   } catch (const std::exception&) {
     used = 0;
   }
   if (text.empty() || used != text.size()) {
-    throw UsageError(flag + ": '" + text + "' in '" + whole + "' is not a whole number (use 224,288,320 or 224:448:32)");
+    throw UsageError(flag + ": '" + text + "' in '" + whole + "' is not " + expected);
   }
   return value;
+}
+
+int parse_size(const std::string& text, const std::string& whole, const std::string& flag) {
+  return parse_item<int>(text, whole, flag, "a whole number (use 224,288,320 or 224:448:32)",
+                         [](const std::string& t, std::size_t* used) { return std::stoi(t, used); });
+}
+
+/// Calls `each(item)` for every comma-separated item of `text` (empty items included).
+template <typename Each>
+void for_each_item(const std::string& text, Each each) {
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    each(text.substr(start, comma - start));
+    start = comma + 1;
+  }
 }
 
 }  // namespace
 
 std::vector<int> parse_sizes(const std::string& text, const std::string& flag) {
   std::vector<int> sizes;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    const std::string item = text.substr(start, comma - start);
+  for_each_item(text, [&](const std::string& item) {
     const std::size_t c1 = item.find(':');
     if (c1 == std::string::npos) {
       sizes.push_back(parse_size(item, text, flag));
@@ -136,31 +153,16 @@ std::vector<int> parse_sizes(const std::string& text, const std::string& flag) {
       if (last < first) throw std::invalid_argument(flag + ": '" + item + "' runs backwards (STOP < START)");
       for (long s = first; s <= last; s += step) sizes.push_back(static_cast<int>(s));
     }
-    start = comma + 1;
-  }
+  });
   return sizes;
 }
 
 std::vector<double> parse_numbers(const std::string& text, const std::string& flag) {
   std::vector<double> numbers;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    const std::string item = text.substr(start, comma - start);
-    std::size_t used = 0;
-    double value = 0.0;
-    try {
-      value = std::stod(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (item.empty() || used != item.size()) {
-      throw UsageError(flag + ": '" + item + "' in '" + text + "' is not a number (use 0.875,0.95,1.0)");
-    }
-    numbers.push_back(value);
-    start = comma + 1;
-  }
+  for_each_item(text, [&](const std::string& item) {
+    numbers.push_back(parse_item<double>(item, text, flag, "a number (use 0.875,0.95,1.0)",
+                                         [](const std::string& t, std::size_t* used) { return std::stod(t, used); }));
+  });
   return numbers;
 }
 

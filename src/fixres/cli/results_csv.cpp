@@ -39,16 +39,22 @@ std::string line(const ResultsRow& r) {
 
 }  // namespace
 
-ResultsRow results_row(const engine::InferenceRunReport& report, const std::string& weights) {
+ResultsRow results_row(const std::string& model, const engine::TopkCounts& counts, int img_size,
+                       const data::TestProtocol& protocol) {
   ResultsRow row;
-  row.model = report.architecture;
-  row.top1 = report.counts.top1_percent();
-  row.top5 = report.counts.top5_percent();
+  row.model = model;
+  row.top1 = counts.top1_percent();
+  row.top5 = counts.top5_percent();
+  row.images = counts.images;
+  row.img_size = img_size;
+  row.protocol = protocol;
+  return row;
+}
+
+ResultsRow results_row(const engine::InferenceRunReport& report, const std::string& weights) {
+  ResultsRow row = results_row(report.architecture, report.counts, report.input_size, report.protocol);
   row.parameters = report.parameters;
-  row.img_size = report.input_size;
-  row.protocol = report.protocol;
   row.weights = weights;
-  row.images = report.counts.images;
   row.images_per_second = report.images_per_second;
   return row;
 }

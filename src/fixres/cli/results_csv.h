@@ -25,6 +25,10 @@ struct ResultsRow {
   double images_per_second = 0.0;
 };
 
+/// A row of `model` with the counts of one test size and protocol; the caller adds the rest.
+ResultsRow results_row(const std::string& model, const engine::TopkCounts& counts, int img_size,
+                       const data::TestProtocol& protocol);
+
 /// The row of an inference report.
 ResultsRow results_row(const engine::InferenceRunReport& report, const std::string& weights);
 

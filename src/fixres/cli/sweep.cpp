@@ -101,15 +101,9 @@ nlohmann::json row_json(const engine::SweepRow& row) {
 std::vector<ResultsRow> results_rows(const engine::SweepResult& result, const std::string& weights) {
   std::vector<ResultsRow> rows;
   for (const auto& r : result.rows) {
-    ResultsRow row;
-    row.model = result.architecture;
-    row.top1 = r.plain.top1_percent();
-    row.top5 = r.plain.top5_percent();
+    ResultsRow row = results_row(result.architecture, r.plain, r.size, r.protocol);
     row.parameters = result.parameters;
-    row.img_size = r.size;
-    row.protocol = r.protocol;
     row.weights = weights;
-    row.images = r.plain.images;
     row.images_per_second = r.images_per_second;
     rows.push_back(row);
   }

@@ -28,20 +28,29 @@ void sort_by_x(engine::PlotSeries& series) {
             [](const engine::PlotPoint& a, const engine::PlotPoint& b) { return a.x < b.x; });
 }
 
+/// One series of plain top-1 per crop-pct, at x = x_of(row), sorted by x.
+template <typename X>
+std::vector<engine::PlotSeries> per_crop_series(const engine::SweepResult& result, X x_of) {
+  std::vector<engine::PlotSeries> out;
+  const auto crops = crop_pcts(result);
+  for (std::size_t c = 0; c < crops.size(); ++c) {
+    engine::PlotSeries series{crop_name(result, crops[c]), kColors[c % 6], false, {}};
+    for (const auto& row : result.rows) {
+      if (row.protocol.crop_pct == crops[c]) series.points.push_back({x_of(row), row.plain.top1_percent()});
+    }
+    sort_by_x(series);
+    out.push_back(series);
+  }
+  return out;
+}
+
 engine::LinePlot accuracy_by_size(const engine::SweepResult& result) {
   engine::LinePlot plot;
   plot.title = result.architecture + ": top-1 accuracy against test resolution";
   plot.x_label = "test size (pixels)";
   plot.y_label = "top-1 accuracy (%)";
   const auto crops = crop_pcts(result);
-  for (std::size_t c = 0; c < crops.size(); ++c) {
-    engine::PlotSeries series{crop_name(result, crops[c]), kColors[c % 6], false, {}};
-    for (const auto& row : result.rows) {
-      if (row.protocol.crop_pct == crops[c]) series.points.push_back({double(row.size), row.plain.top1_percent()});
-    }
-    sort_by_x(series);
-    plot.series.push_back(series);
-  }
+  plot.series = per_crop_series(result, [](const engine::SweepRow& row) { return double(row.size); });
   if (result.best_calibrated_size) {
     engine::PlotSeries calibrated{
         "after batch-norm recalibration (" + std::to_string(result.calibration_images) + " images)", "#ff7f0e", true, {}};
@@ -70,15 +79,7 @@ engine::LinePlot accuracy_by_throughput(const engine::SweepResult& result) {
   plot.title = "top-1 against images/s (this machine)";
   plot.x_label = "images per second (loading included)";
   plot.y_label = "top-1 accuracy (%)";
-  const auto crops = crop_pcts(result);
-  for (std::size_t c = 0; c < crops.size(); ++c) {
-    engine::PlotSeries series{crop_name(result, crops[c]), kColors[c % 6], false, {}};
-    for (const auto& row : result.rows) {
-      if (row.protocol.crop_pct == crops[c]) series.points.push_back({row.images_per_second, row.plain.top1_percent()});
-    }
-    sort_by_x(series);
-    plot.series.push_back(series);
-  }
+  plot.series = per_crop_series(result, [](const engine::SweepRow& row) { return row.images_per_second; });
   engine::PlotSeries front{"Pareto front", "#000000", true, {}};
   for (const auto& row : result.rows) {
     if (row.pareto) front.points.push_back({row.images_per_second, row.plain.top1_percent()});

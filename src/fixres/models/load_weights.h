@@ -26,6 +26,6 @@ LoadReport load_weights(torch::nn::Module& model, const std::string& path, bool 
 /// The same for weights already read: an error reads "<source>: <what does not fit>" (`source`
 /// names the file, and whatever else the caller wants said, e.g. the architecture).
 LoadReport load_weights(torch::nn::Module& model, const io::StateDict& weights, const std::string& source,
-                        bool strict = true, std::size_t shown = LoadReport::kShownKeys);
+                        bool strict = true, std::size_t shown = 0);
 
 }  // namespace fixres::models

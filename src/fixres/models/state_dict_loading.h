@@ -29,7 +29,8 @@ struct LoadReport {
   /// Multi-line summary: per kind (shape mismatches first, then missing, then unexpected keys) the
   /// count and the first `shown` names (0: all), then "… N more: --verbose lists all";
   /// "all N tensors loaded" when ok.
-  std::string describe(std::size_t shown = kShownKeys) const;
+  std::string describe(std::size_t shown = 0) const;
+  /// What the commands show of each kind unless --verbose.
   static constexpr std::size_t kShownKeys = 10;
   std::size_t loaded = 0;  // tensors copied into the module
 };
@@ -42,9 +43,9 @@ struct LoadReport {
 /// it and PyTorch accepts them); the buffer keeps its value.
 /// Mapped file pages are released after each copy, so loading a 3 GB file needs about one copy
 /// of the weights in memory.
-/// `shown`: how many keys of each kind the error names (LoadReport::describe).
+/// `shown`: how many keys of each kind the error names (LoadReport::describe; 0: every one).
 LoadReport load_state_dict(torch::nn::Module& module, const io::StateDict& weights, bool strict = true,
-                           std::size_t shown = LoadReport::kShownKeys);
+                           std::size_t shown = 0);
 
 /// Parameters and buffers in PyTorch's state_dict() order (each module's own parameters, then its
 /// own buffers, then its children, depth first), as contiguous CPU copies.
