@@ -41,9 +41,7 @@ Command add_evaluate(CLI::App& root) {
   add_inference_flags(*app, command->config.model, command->config.data, command->cli);
   add_input_size_flag(*app, command->config.input_size);
   add_results_file_flag(*app, command->cli);
-  app->add_option("--real-labels", command->config.data.labels.real_labels,
-                  "ImageNet-ReaL's real.json: also ReaL top-1/top-5 (images matched by their ILSVRC2012_val number; "
-                  "those with no label left out)");
+
   return {app, [command] { run(*command); }};
 }
 

@@ -24,6 +24,9 @@ void add_inference_flags(CLI::App& app, engine::ModelConfig& model, engine::Infe
                  "Line i names class i (or a folder: its sorted sub-folders, e.g. ImageNet's train/ for the 1000 "
                  "wnids); folders that are a subset of it (ImageNet-A/-R) are scored on their classes only")
       ->excludes(order);
+  app.add_option("--real-labels", data.labels.real_labels,
+                 "ImageNet-ReaL's real.json: also ReaL top-1/top-5 (images matched by their ILSVRC2012_val number; "
+                 "those with no label left out)");
   app.add_option_function<std::string>(
          "--tta", [&data](const std::string& mode) { data.tta_flip = mode == "flip"; },
          "flip: also run each test crop mirrored and average the two softmaxes (and embeddings)")

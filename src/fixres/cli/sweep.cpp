@@ -95,7 +95,8 @@ nlohmann::json row_json(const engine::SweepRow& row) {
           {"seconds", row.seconds},
           {"images_per_second", row.images_per_second},
           {"gflops", row.gflops},
-          {"pareto", row.pareto}};
+          {"pareto", row.pareto},
+          {"real", row.real ? nlohmann::json(*row.real) : nlohmann::json(nullptr)}};
 }
 
 std::vector<ResultsRow> results_rows(const engine::SweepResult& result, const std::string& weights) {

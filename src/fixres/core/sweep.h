@@ -36,6 +36,7 @@ struct SweepRow {
   data::TestProtocol protocol;           ///< the test transform of this cell
   TopkCounts plain;
   std::optional<TopkCounts> calibrated;  ///< after recalibration (when asked for)
+  std::optional<TopkCounts> real;        ///< ImageNet-ReaL counts of the plain run (--real-labels)
   double seconds = 0.0;                  ///< evaluation(s) and recalibration at this size
   double images_per_second = 0.0;        ///< of the plain evaluation, loading included (this machine)
   double gflops = 0.0;                   ///< per image: 2 x multiply-adds of convolutions and linear layers

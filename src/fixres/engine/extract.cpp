@@ -19,7 +19,7 @@ ExtractResult extract(const ExtractConfig& config, const Reporter& reporter) {
   const std::string name = config.name.empty() ? config.model.architecture : config.name;
 
   InferenceSession session = open_inference_session(config.model, config.data, {config.input_size}, reporter);
-  InferenceOptions options = inference_options(config.data, config.input_size);
+  InferenceOptions options = session.options(config.data, config.input_size);
   options.phase = "extract " + std::to_string(config.input_size) + "px";
   options.embeddings = true;
   options.collect = true;

@@ -8,6 +8,7 @@
 
 #include "fixres/data/image_folder.h"
 #include "fixres/data/pipeline.h"
+#include "fixres/data/real_labels.h"
 #include "fixres/data/sampler.h"
 #include "fixres/models/conv_bn_folding.h"
 
@@ -152,6 +153,9 @@ InferenceSession open_inference_session(const ModelConfig& model, const Inferenc
 
   InferenceSession session;
   session.dataset = std::make_shared<data::ImageFolder>(data.dataset_path, data.labels);
+  if (!data.labels.real_labels.empty()) {
+    session.real_labels = data::real_labels_for(*session.dataset, data.labels.real_labels);
+  }
   session.context = dist::init_distributed(data.dist, resolved.device);
   resolved.device = session.context->device();
   if (session.context->is_main()) session.reporter = reporter;
@@ -177,6 +181,12 @@ InferenceRunReport run_report(const InferenceSession& session, const InferenceOp
   report.is_main = session.context->is_main();
   report.world_size = session.context->world_size();
   return report;
+}
+
+InferenceOptions InferenceSession::options(const InferenceDataConfig& data, int size) const {
+  InferenceOptions o = inference_options(data, size);
+  if (!data.labels.real_labels.empty()) o.real_labels = &real_labels;
+  return o;
 }
 
 InferenceOptions inference_options(const InferenceDataConfig& data, int size) {

@@ -84,11 +84,16 @@ struct InferenceSession {
   std::shared_ptr<const data::Dataset> dataset;
   /// The caller's reporter on rank 0; silent on the other ranks.
   Reporter reporter;
+  /// --real-labels: each dataset item's ReaL labels (empty without the flag).
+  std::vector<std::vector<std::int64_t>> real_labels;
+
+  /// InferenceOptions from the shared data config at `size`, counting ReaL when it was given.
+  InferenceOptions options(const InferenceDataConfig& data, int size) const;
 };
 
 /// In cheap-errors-first order: the model (resolve_model: architecture, device, normalisation),
 /// every size in `sizes` (check_input_size), the loader settings, the dataset folder
-/// (data::ImageFolder scan), the ranks (dist::init_distributed, whose device replaces the
+/// (data::ImageFolder scan, its class map) and its ReaL labels (--real-labels), the ranks (dist::init_distributed, whose device replaces the
 /// resolved one), then the network and its weights (setup_model).
 InferenceSession open_inference_session(const ModelConfig& model, const InferenceDataConfig& data,
                                         const std::vector<int>& sizes, const Reporter& reporter);

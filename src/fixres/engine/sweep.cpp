@@ -100,13 +100,14 @@ SweepRow sweep_cell(SweepRun& run, int size, const data::TestProtocol& protocol,
   row.size = size;
   row.protocol = protocol;
   row.gflops = gflops;
-  InferenceOptions options = inference_options(run.config.data, size);
+  InferenceOptions options = session.options(run.config.data, size);
   options.protocol = protocol;
   const std::string cell = std::to_string(size) + "px" +
                            (run.config.crop_pcts.empty() ? "" : " crop " + format_number("%g", protocol.crop_pct));
   options.phase = "sweep " + cell;
   InferenceResult plain = run_inference(session.setup, session.dataset, options, *session.context, session.reporter);
   row.plain = plain.counts;
+  row.real = plain.real;
   row.images_per_second = plain.images_per_second;
   if (run.result.skipped.empty()) run.result.skipped = std::move(plain.skipped);
   if (run.calibration) {

@@ -307,6 +307,38 @@ std::int64_t steps_per_epoch(const data::Loader& loader, const TrainingPlan& pla
   return options.max_iterations > 0 ? std::min(iterations, options.max_iterations) : iterations;
 }
 
+/// Epoch `epoch` of the run: its generator seed, modes and learning rate, the training pass, the
+/// evaluation when due, the log line and the checkpoint; the epoch's row joins the record.
+void run_epoch(Loop& loop, const TrainingState& state, std::int64_t epoch, TrainingResult& result, double& accuracy) {
+  const TrainingOptions& options = loop.options;
+  torch::manual_seed(epoch_seed(options.seed, epoch));
+  loop.plan.set_train_mode(*loop.setup.model);
+  const double lr = state.scheduler.lr_at(epoch);
+  loop.optimizer.set_lr(lr);
+  const std::string phase = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(options.epochs);
+
+  EpochRecord row = train_one_epoch(loop, epoch, lr, phase);
+  row.val = evaluate_if_due(loop, epoch);
+  if (row.val) {
+    accuracy = static_cast<double>(row.val->top1) / static_cast<double>(std::max<std::int64_t>(1, row.val->images));
+    if (epoch + 1 == options.epochs) result.after = row.val;
+  }
+  result.epochs.push_back(row);
+  log_epoch(loop.reporter, phase, row);
+  if (loop.folder.enabled() && loop.ctx.is_main()) save_checkpoint(loop.folder, epoch, accuracy, state, result);
+}
+
+/// Training images per second over the epochs this run trained (all ranks).
+double run_throughput(const TrainingResult& result) {
+  double images = 0.0, seconds = 0.0;
+  for (const auto& row : result.epochs) {
+    if (row.epoch < result.start_epoch) continue;
+    images += static_cast<double>(row.images);
+    seconds += row.seconds;
+  }
+  return seconds > 0 ? images / seconds : 0.0;
+}
+
 }  // namespace
 
 TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const TrainingOptions& options,
@@ -345,37 +377,20 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   loop.steps = steps_per_epoch(loader, plan, options);
   loop.epoch_samples = std::min(loader.samples_per_epoch(), loop.steps * options.batch);
 
-  double run_images = 0.0, run_seconds = 0.0;
   // The frozen part of the network (fine-tuning: all but the classifier and the layers in train
   // mode, the same every epoch) runs with its batch-norms folded, for the whole run: no step
   // changes what is folded, and evaluation passes fold the rest for themselves.
   plan.set_train_mode(model);
   const models::FoldedBatchNorms folded = setup.fold_frozen_batch_norms();
   for (std::int64_t epoch = result.start_epoch; epoch < options.epochs; ++epoch) {
-    torch::manual_seed(epoch_seed(options.seed, epoch));
-    plan.set_train_mode(model);
-    const double lr = scheduler.lr_at(epoch);
-    optimizer.set_lr(lr);
-    const std::string phase = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(options.epochs);
-
-    EpochRecord row = train_one_epoch(loop, epoch, lr, phase);
-    run_images += static_cast<double>(row.images);
-    run_seconds += row.seconds;
-    row.val = evaluate_if_due(loop, epoch);
-    if (row.val) {
-      accuracy = static_cast<double>(row.val->top1) / static_cast<double>(std::max<std::int64_t>(1, row.val->images));
-      if (epoch + 1 == options.epochs) result.after = row.val;
-    }
-    result.epochs.push_back(row);
-    log_epoch(reporter, phase, row);
-    if (folder.enabled() && ctx.is_main()) save_checkpoint(folder, epoch, accuracy, state, result);
+    run_epoch(loop, state, epoch, result, accuracy);
   }
 
   // Nothing left to train (a finished run restarted): report the accuracy of what it holds.
   if (!result.after && plan.val_set && result.start_epoch >= options.epochs) {
     result.after = evaluate_val(setup, plan, options, ctx, reporter, "evaluate");
   }
-  result.train_images_per_second = run_seconds > 0 ? run_images / run_seconds : 0.0;
+  result.train_images_per_second = run_throughput(result);
   return result;
 }
 

@@ -98,6 +98,20 @@ TEST(LabelsTest, RealLabelsAsTimm) {
   EXPECT_EQ(j["real"]["top1_count"], c["top1"]);
   EXPECT_EQ(j["real"]["top5_count"], c["top5"]);
   EXPECT_EQ(j["images"], 9);
+  // extract and sweep count ReaL the same way.
+  const fs::path out = data.parent_path() / "extract";
+  auto e = run_fixres("extract " + reference_model() + " --dataset-path " + quoted(data.string()) + " --real-labels " +
+                      quoted(fixture("labels/real.json").string()) + " --save-path " + quoted(out.string()) +
+                      " --json " + quoted((out / "r.json").string()));
+  ASSERT_EQ(e.exit_code, 0) << e.output;
+  EXPECT_EQ(read_json_file(out / "r.json")["real"]["top1_count"], c["top1"]);
+  auto s = run_fixres("sweep --architecture ResNet50 --weight-path " + quoted(reference_checkpoint("ResNet50").string()) +
+                      " --sizes 224 --batch 4 --workers 2 --dataset-path " + quoted(data.string()) + " --real-labels " +
+                      quoted(fixture("labels/real.json").string()) + " --json " + quoted((out / "s.json").string()));
+  ASSERT_EQ(s.exit_code, 0) << s.output;
+  const auto cell = read_json_file(out / "s.json")["sizes"][0]["real"];
+  EXPECT_EQ(cell["top1_count"], c["top1"]);
+  EXPECT_EQ(cell["top5_count"], c["top5"]);
 }
 
 TEST(LabelsTest, BadLabelInputsAreRefusedBeforeDecoding) {
