@@ -6,7 +6,8 @@
 //   - palette images (1-, 2-, 4- or 8-bit indices): the colour map's high bytes, as PIL keeps them;
 //   - 16-bit grey ("I;16": values above 255 clip to 255) and 16-bit RGB (the high byte);
 //   - YCbCr (JPEG-compressed or not) through libtiff's RGBA interface, as PIL reads it.
-// The first image of a multi-page file; orientation tags are ignored, as PIL.Image.open does.
+// Strips or tiles (tiles of 8- and 16-bit samples). The first image of a multi-page file;
+// orientation tags are ignored, as PIL.Image.open does.
 // Anything else (floating-point or signed samples, CMYK, CIELab, > 16 bits) is refused by name.
 
 #include <tiffio.h>
@@ -94,6 +95,31 @@ Layout read_layout(TIFF* t, const std::string& name) {
   return l;
 }
 
+/// The scanlines of `plane` of a tiled file (samples of 8 or 16 bits), tile by tile.
+std::vector<std::uint8_t> read_tiled_plane(TIFF* t, const Layout& l, std::uint16_t plane, std::size_t line_bytes,
+                                           const std::string& name) {
+  if (l.bits < 8) throw ImageError(name, "tiled TIFF with " + std::to_string(l.bits) + "-bit samples is not decoded");
+  std::uint32_t tile_w = 0, tile_h = 0;
+  if (!TIFFGetField(t, TIFFTAG_TILEWIDTH, &tile_w) || !TIFFGetField(t, TIFFTAG_TILELENGTH, &tile_h) || tile_w == 0 ||
+      tile_h == 0) {
+    throw ImageError(name, "tiled TIFF without tile dimensions");
+  }
+  const std::size_t pixel_bytes = line_bytes / l.width;  // the bytes of one pixel in this plane
+  std::vector<std::uint8_t> tile(static_cast<std::size_t>(TIFFTileSize(t)));
+  std::vector<std::uint8_t> out(line_bytes * l.height);
+  for (std::uint32_t y0 = 0; y0 < l.height; y0 += tile_h) {
+    for (std::uint32_t x0 = 0; x0 < l.width; x0 += tile_w) {
+      if (TIFFReadTile(t, tile.data(), x0, y0, 0, plane) < 0) throw ImageError(name, "TIFF decode failed: " + last_error);
+      const std::size_t cols = std::min(tile_w, l.width - x0), rows = std::min(tile_h, l.height - y0);
+      for (std::size_t r = 0; r < rows; ++r) {
+        std::memcpy(out.data() + (y0 + r) * line_bytes + x0 * pixel_bytes, tile.data() + r * tile_w * pixel_bytes,
+                    cols * pixel_bytes);
+      }
+    }
+  }
+  return out;
+}
+
 /// Every sample, chunky (samples interleaved per pixel), one byte per sample for bits <= 8, two
 /// (native order) for 16; bilevel and palette indices below 8 bits are unpacked to one per byte.
 std::vector<std::uint8_t> read_samples(TIFF* t, const Layout& l, const std::string& name) {
@@ -101,12 +127,17 @@ std::vector<std::uint8_t> read_samples(TIFF* t, const Layout& l, const std::stri
   const std::size_t row_samples = static_cast<std::size_t>(l.width) * l.samples;
   std::vector<std::uint8_t> out(row_samples * bytes_per_sample * l.height);
   const bool planar = l.planar == PLANARCONFIG_SEPARATE && l.samples > 1;
-  const tmsize_t scan = TIFFScanlineSize(t);
-  if (TIFFIsTiled(t)) throw ImageError(name, "tiled TIFF files are not decoded (only strips)");
-  std::vector<std::uint8_t> line(static_cast<std::size_t>(scan));
+  const std::size_t line_bytes = static_cast<std::size_t>(TIFFScanlineSize(t));
+  std::vector<std::uint8_t> line(line_bytes);
+  std::vector<std::uint8_t> tiled_plane;  // a whole plane's scanlines, assembled from the tiles
   for (std::uint16_t plane = 0; plane < (planar ? l.samples : 1); ++plane) {
+    if (TIFFIsTiled(t)) tiled_plane = read_tiled_plane(t, l, plane, line_bytes, name);
     for (std::uint32_t y = 0; y < l.height; ++y) {
-      if (TIFFReadScanline(t, line.data(), y, plane) < 0) throw ImageError(name, "TIFF decode failed: " + last_error);
+      if (!tiled_plane.empty()) {
+        std::memcpy(line.data(), tiled_plane.data() + y * line_bytes, line_bytes);
+      } else if (TIFFReadScanline(t, line.data(), y, plane) < 0) {
+        throw ImageError(name, "TIFF decode failed: " + last_error);
+      }
       std::uint8_t* row = out.data() + y * row_samples * bytes_per_sample;
       const std::size_t per_row = planar ? l.width : row_samples;
       for (std::size_t i = 0; i < per_row; ++i) {
