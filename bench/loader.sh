@@ -28,6 +28,7 @@ du -sh "$work/folder" | awk -v n="$IMAGES" '{print "folder: " n " JPEGs, " $1}'
 best() { sort -g | tail -1; }
 printf "%-10s %7s %12s %12s %7s   %14s %14s %7s\n" case workers fixres_img/s python_img/s ratio fixres_img/cpu-s python_img/cpu-s ratio
 cases=("test 224" "test 384" "bicubic 224" "bicubic 384" "full 224")
+if [ -n "${LOADER_CASES:-}" ]; then IFS=, read -r -a cases <<< "$LOADER_CASES"; fi  # e.g. LOADER_CASES="bicubic 384,test 384"
 for spec in "${cases[@]}"; do
   set -- $spec
   ours=$(for r in $(seq "$REPEAT"); do "$work/loader_bench" "$work/folder" "$1" "$2" "$WORKERS" 32; done)

@@ -114,6 +114,22 @@ void filter_line(const std::uint8_t* base, std::size_t stride, int first, int ta
   for (std::size_t i = 0; i < n; ++i) dst[i] = clip8(acc[i]);
 }
 
+// One RGB output pixel of the horizontal pass from `taps` input pixels at `p` (Pillow's loop);
+// Taps > 0 fixes the count at compile time.
+template <int Taps>
+inline void filter_pixel(const std::uint8_t* p, const std::int32_t* k, int taps, std::uint8_t* dst) {
+  std::int32_t s0 = 1 << (kPrecisionBits - 1), s1 = s0, s2 = s0;
+  const int n = Taps > 0 ? Taps : taps;
+  for (int t = 0; t < n; ++t, p += 3) {
+    s0 += p[0] * k[t];
+    s1 += p[1] * k[t];
+    s2 += p[2] * k[t];
+  }
+  dst[0] = clip8(s0);
+  dst[1] = clip8(s1);
+  dst[2] = clip8(s2);
+}
+
 // Rows [row0, row0 + rows) of `in` (whose column 0 is input column `col_offset`), resampled
 // horizontally to the coefficient window: Pillow's per-pixel loop (measured faster here than
 // vectorising across rows, which needs the image transposed).
@@ -126,15 +142,14 @@ Image horizontal_pass(const Image& in, int row0, int rows, int col_offset, const
     for (int x = 0; x < out_w; ++x) {
       const std::int32_t* k = &c.k[static_cast<std::size_t>(x) * c.ksize];
       const std::uint8_t* p = src + 3 * static_cast<std::size_t>(c.min[x] - col_offset);
-      std::int32_t s0 = 1 << (kPrecisionBits - 1), s1 = s0, s2 = s0;
-      for (int t = 0; t < c.taps[x]; ++t, p += 3) {
-        s0 += p[0] * k[t];
-        s1 += p[1] * k[t];
-        s2 += p[2] * k[t];
+      // The common tap counts (2-3: bilinear enlarging, 4-5: bicubic) unrolled at compile time.
+      switch (c.taps[x]) {
+        case 2: filter_pixel<2>(p, k, 2, dst + 3 * x); break;
+        case 3: filter_pixel<3>(p, k, 3, dst + 3 * x); break;
+        case 4: filter_pixel<4>(p, k, 4, dst + 3 * x); break;
+        case 5: filter_pixel<5>(p, k, 5, dst + 3 * x); break;
+        default: filter_pixel<0>(p, k, c.taps[x], dst + 3 * x); break;
       }
-      dst[3 * x] = clip8(s0);
-      dst[3 * x + 1] = clip8(s1);
-      dst[3 * x + 2] = clip8(s2);
     }
   }
   return out;
