@@ -3,6 +3,8 @@
 /// TrainerState.save), one folder per run: SAVE_FOLDER/JOB_ID/
 ///   checkpoint.pth            the latest completed epoch
 ///   checkpoint_<E>.pth        after epoch E (0-based, as the seed names them)
+///   .fixres.lock              held (flock) by the run writing here: a second run on the same
+///                             folder refuses, naming the first's process (io/folder_lock.h)
 ///   fixres_run.json           our own record: command, architecture, settings, accuracy before
 ///                             fine-tuning and the per-epoch log (the checkpoint itself carries no
 ///                             extra keys, so that the seed's TrainerState.load(**data) accepts it)

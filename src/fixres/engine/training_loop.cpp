@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 
 #include "fixres/data/image_folder.h"
@@ -15,6 +16,7 @@
 #include "fixres/engine/lr_schedule.h"
 #include "fixres/engine/optimizer.h"
 #include "fixres/io/atomic_file.h"
+#include "fixres/io/folder_lock.h"
 #include "fixres/models/conv_bn_folding.h"
 
 namespace fixres::engine {
@@ -349,8 +351,12 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
 
   const CheckpointFolder folder(options.save_folder, options.job_id);
   result.checkpoint_folder = folder.dir();
-  // Refuse an unwritable folder before any long computation.
-  if (folder.enabled() && ctx.is_main()) io::ensure_writable_directory(folder.dir());
+  // Refuse an unwritable folder, or one another run is writing, before any long computation.
+  std::optional<io::FolderLock> lock;
+  if (folder.enabled() && ctx.is_main()) {
+    io::ensure_writable_directory(folder.dir());
+    lock.emplace(folder.dir());
+  }
 
   ParameterLists params = parameter_lists(model);
   Sgd optimizer(params.all, SgdOptions().lr(result.scaled_lr).momentum(0.9).dampening(0.0).weight_decay(1e-4));

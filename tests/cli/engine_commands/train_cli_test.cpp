@@ -8,6 +8,8 @@
 
 #include "common/paths.h"
 #include "common/run_command.h"
+#include "fixres/io/folder_lock.h"
+#include "fixres/io/io_error.h"
 
 namespace fixres::engine {
 namespace {
@@ -52,6 +54,30 @@ TEST(TrainCliTest, UsageErrors) {
                            "--imnet-path", "--learning-rate", "--epochs", "--sync-bn", "--json"}) {
     EXPECT_NE(help.output.find(flag), std::string::npos) << flag;
   }
+}
+
+// Two runs on one --save-folder/--job-id: the second refuses before any work, naming the process
+// that holds the folder; the lock goes with its holder (closed or killed), so the next run starts.
+TEST(TrainCliTest, ASecondRunOnTheSameFolderRefusesNamingTheFirst) {
+  const auto dir = scratch_dir("train_cli_lock");
+  std::filesystem::create_directories(dir / "cli");
+  const std::string flags = " --train-path " + fixture("images/folder").string() + " --no-val --architecture "
+                            "resnet26_w16_s16 --input-size 32 --batch 6 --workers 2 --epochs 1 --save-folder " +
+                            dir.string() + " --job-id cli";
+  {
+    const io::FolderLock first((dir / "cli").string());
+    // The same process cannot take it twice either (flock is per open file, not per process).
+    EXPECT_THROW(io::FolderLock((dir / "cli").string()), io::IoError);
+    const auto second = testing::run_fixres("train" + flags);
+    EXPECT_EQ(second.exit_code, 1) << second.output;
+    EXPECT_NE(second.output.find("another run is using this folder (process " + std::to_string(::getpid())),
+              std::string::npos)
+        << second.output;
+    EXPECT_FALSE(std::filesystem::exists(dir / "cli" / "checkpoint.pth"));
+  }
+  const auto after = testing::run_fixres("train" + flags);
+  EXPECT_EQ(after.exit_code, 0) << after.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "cli" / "checkpoint.pth"));
 }
 
 }  // namespace
