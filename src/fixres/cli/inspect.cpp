@@ -121,8 +121,9 @@ void inspect_architecture(const InspectFlags& flags) {
     print_line("embedding: " + std::to_string(info.embedding_dim) + ", classes: " + std::to_string(info.num_classes));
     print_line("sizes: trained at " + std::to_string(info.train_size) + ", FixRes test size " +
                std::to_string(info.test_size));
-    print_line("normalisation: mean " + engine::format_triplet(info.mean) + " std " + engine::format_triplet(info.std) + ", " + info.interpolation +
-               " resize");
+    print_line("normalisation: mean " + engine::format_triplet(info.mean) + " std " + engine::format_triplet(info.std) +
+               "; test transform: " + info.test_transform + " (reference pipeline's filter: " + info.interpolation +
+               ")");
   }
   nlohmann::json manifest = nlohmann::json::array();
   for (const auto& e : info.manifest) {
@@ -141,6 +142,7 @@ void inspect_architecture(const InspectFlags& flags) {
                                {"mean", info.mean},
                                {"std", info.std},
                                {"interpolation", info.interpolation},
+                               {"test_transform", info.test_transform},
                                {"manifest", manifest}});
 }
 

@@ -31,6 +31,8 @@ struct ArchitectureInfo {
   std::array<float, 3> mean{};
   std::array<float, 3> std{};
   std::string interpolation;
+  /// The default test transform of its weights (data::TestProtocol::describe()).
+  std::string test_transform;
   std::vector<ManifestEntry> manifest;  ///< state-dict order
 };
 

@@ -61,6 +61,7 @@ ArchitectureInfo describe_architecture(const std::string& architecture, const st
   info.mean = spec.mean;
   info.std = spec.std;
   info.interpolation = spec.interpolation;
+  info.test_transform = spec.protocol.describe();
   for (const auto& p : model->parameters()) {
     info.parameters += p.numel();
     ++info.parameter_tensors;
