@@ -19,15 +19,13 @@ void run(EvaluateCommand& command) {
   const auto result = run_inference_command(command, &engine::EngineApi::evaluate);
   if (!result.is_main) return;
 
-  print_line(engine::format_topk(result.counts));
-  if (result.real) print_line("ReaL:  " + engine::format_topk(*result.real));
+  print_counts(result);
   if (!result.skipped.empty()) {
     std::fprintf(stderr, "%zu unreadable image(s) skipped%s\n", result.skipped.size(),
                  command.cli.json_path.empty() ? "" : " (listed in the JSON)");
   }
   nlohmann::json json = inference_report_json(result, config.model, config.data);
   json["images"] = result.counts.images;
-  if (result.real) json["real"] = *result.real;
   write_json(command.cli.json_path, json);
   append_results_csv(command.cli.results_csv, {results_row(result, config.model.weight_path)});
 }

@@ -18,8 +18,7 @@ void run(ExtractCommand& command) {
   const auto result = run_inference_command(command, &engine::EngineApi::extract);
   if (!result.is_main) return;
 
-  print_line(engine::format_topk(result.counts));
-  if (result.real) print_line("ReaL:  " + engine::format_topk(*result.real));
+  print_counts(result);
   print_line("Wrote " + result.labels_path + " (" + std::to_string(result.images) + "), " + result.embedding_path +
              " (" + std::to_string(result.images) + "x" + std::to_string(result.embedding_dim) + "), " +
              result.softmax_path + " (" + std::to_string(result.images) + "x" + std::to_string(result.num_classes) +
@@ -34,7 +33,6 @@ void run(ExtractCommand& command) {
   json["labels"] = result.labels_path;
   json["embedding"] = result.embedding_path;
   json["softmax"] = result.softmax_path;
-  if (result.real) json["real"] = *result.real;
   write_json(command.cli.json_path, json);
 }
 

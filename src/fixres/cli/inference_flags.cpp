@@ -2,6 +2,7 @@
 
 #include "fixres/cli/command.h"
 #include "fixres/cli/dist_options.h"
+#include "fixres/core/training_config.h"  // TopkCounts as JSON
 
 #include <map>
 
@@ -54,9 +55,14 @@ nlohmann::json skipped_json(const std::vector<engine::SkippedImageReport>& skipp
   return list;
 }
 
+void print_counts(const engine::InferenceRunReport& report) {
+  print_line(engine::format_topk(report.counts));
+  if (report.real) print_line("ReaL:  " + engine::format_topk(*report.real));
+}
+
 nlohmann::json inference_report_json(const engine::InferenceRunReport& report, const engine::ModelConfig& model,
                                      const engine::InferenceDataConfig& data) {
-  return {{"architecture", report.architecture},
+  nlohmann::json json = {{"architecture", report.architecture},
           {"weights", model.weight_path},
           {"dataset", data.dataset_path},
           {"input_size", report.input_size},
@@ -75,6 +81,8 @@ nlohmann::json inference_report_json(const engine::InferenceRunReport& report, c
           {"world_size", report.world_size},
           {"skipped_images", report.skipped.size()},
           {"skipped", skipped_json(report.skipped)}};
+  if (report.real) json["real"] = *report.real;
+  return json;
 }
 
 }  // namespace fixres::cli

@@ -44,6 +44,9 @@ Result run_inference_command(BoundCommand<Config>& command, InferenceEntry<Confi
 /// [{"index", "path", "reason"}, …]
 nlohmann::json skipped_json(const std::vector<engine::SkippedImageReport>& skipped);
 
+/// "Top-1: …  Top-5: …  (N images)", and the ReaL line when it was counted.
+void print_counts(const engine::InferenceRunReport& report);
+
 /// The JSON fields every inference report has (architecture, weights, dataset, input size,
 /// counts, timing, normalisation, ranks, skipped images); commands add their own.
 nlohmann::json inference_report_json(const engine::InferenceRunReport& report, const engine::ModelConfig& model,
