@@ -81,7 +81,7 @@ RecalibrationResult recalibrate_batchnorm(const ModelSetup& setup, std::shared_p
   pipeline_spec.kind = data::PipelineKind::Test;
   pipeline_spec.size = options.input_size;
   pipeline_spec.normalization = setup.normalization;
-  pipeline_spec.protocol = options.protocol ? *options.protocol : setup.protocol;
+  pipeline_spec.protocol = setup.test_protocol(options.protocol);
   data::Loader loader(images, std::make_shared<FixedSampler>(chosen), data::Pipeline(pipeline_spec),
                       setup.loader_options(options.batch, options.workers, options.strict_images));
 

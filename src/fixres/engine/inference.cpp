@@ -60,15 +60,20 @@ TopkCounts count_real(const torch::Tensor& scores, const std::vector<std::int64_
   return counts;
 }
 
-/// The scores top-k ranks: a subset dataset's classes only (the others at -inf).
-torch::Tensor restrict_to_subset(const torch::Tensor& scores, const std::vector<std::int64_t>& subset) {
-  if (subset.empty()) return scores;
+/// The columns of `columns` outputs that a subset dataset (sorted `subset`) does not hold.
+torch::Tensor absent_classes(const std::vector<std::int64_t>& subset, std::int64_t columns) {
   std::vector<std::int64_t> absent;
-  for (std::int64_t c = 0, s = 0; c < scores.size(1); ++c) {
-    while (s < static_cast<std::int64_t>(subset.size()) && subset[static_cast<std::size_t>(s)] < c) ++s;
-    if (s == static_cast<std::int64_t>(subset.size()) || subset[static_cast<std::size_t>(s)] != c) absent.push_back(c);
+  for (std::int64_t c = 0; c < columns; ++c) {
+    if (!std::binary_search(subset.begin(), subset.end(), c)) absent.push_back(c);
   }
-  return scores.index_fill(1, torch::tensor(absent, torch::kInt64), -std::numeric_limits<float>::infinity());
+  return torch::tensor(absent, torch::kInt64);
+}
+
+/// The scores top-k ranks: a subset dataset's classes only (the `absent` columns at -inf; none
+/// when `absent` is undefined).
+torch::Tensor restrict_to_subset(const torch::Tensor& scores, const torch::Tensor& absent) {
+  if (!absent.defined()) return scores;
+  return scores.index_fill(1, absent, -std::numeric_limits<float>::infinity());
 }
 
 /// Top-k counts of the rows this rank owns (see owns()).
@@ -172,11 +177,11 @@ InferenceRunReport run_report(const InferenceSession& session, const InferenceOp
   report.images_per_second = run.images_per_second;
   report.normalization = session.setup.normalization_note;
   report.test_transform = session.setup.protocol_note;
-  report.protocol = options.protocol ? *options.protocol : session.setup.protocol;
+  report.protocol = session.setup.test_protocol(options.protocol);
   report.tta_flip = options.tta_flip;
   report.labels = session.dataset->label_convention();
   report.real = run.real;
-  for (const auto& p : session.setup.model->parameters()) report.parameters += p.numel();
+  report.parameters = session.setup.parameter_count();
   report.skipped = std::move(run.skipped);
   report.is_main = session.context->is_main();
   report.world_size = session.context->world_size();
@@ -336,7 +341,7 @@ InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const dat
   pipeline_spec.kind = data::PipelineKind::Test;
   pipeline_spec.size = options.input_size;
   pipeline_spec.normalization = setup.normalization;
-  pipeline_spec.protocol = options.protocol ? *options.protocol : setup.protocol;
+  pipeline_spec.protocol = setup.test_protocol(options.protocol);
   data::Loader loader(dataset, sampler, data::Pipeline(pipeline_spec),
                       setup.loader_options(options.batch, options.workers, options.strict_images));
   loader.set_on_skip([&reporter](const data::SkippedImage& s) {
@@ -353,13 +358,16 @@ InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const dat
   const std::int64_t local_total = loader.samples_per_epoch();
   std::int64_t local_done = 0;
   TopkCounts local_counts, local_real;
+  torch::Tensor absent;  // a subset dataset's missing classes, found at the first batch
+  const std::vector<std::int64_t>& subset = dataset->class_subset();
   const auto start = Clock::now();
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
     if (batch->indices.empty()) continue;
     const ForwardOutput out = forward_batch(setup, batch->images, options);
     torch::Tensor labels = batch->labels.to(torch::kInt64).contiguous();
-    const torch::Tensor scores = restrict_to_subset(out.logits, dataset->class_subset());
+    if (!subset.empty() && !absent.defined()) absent = absent_classes(subset, out.logits.size(1));
+    const torch::Tensor scores = restrict_to_subset(out.logits, absent);
     if (options.real_labels) local_real += count_real(scores, batch->indices, *options.real_labels, context);
     try {
       local_counts += count_owned(scores, labels, batch->indices, context);

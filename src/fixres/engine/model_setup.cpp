@@ -40,6 +40,12 @@ data::LoaderOptions ModelSetup::loader_options(std::int64_t batch, int workers, 
   return options;
 }
 
+std::int64_t ModelSetup::parameter_count() const {
+  std::int64_t count = 0;
+  for (const auto& p : model->parameters()) count += p.numel();
+  return count;
+}
+
 torch::Tensor ModelSetup::prepare_input(const torch::Tensor& images) const {
   torch::Tensor x = images.to(device, /*non_blocking=*/device.is_cuda());
   if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
@@ -166,13 +172,14 @@ ModelSetup setup_model(const ResolvedModel& model, const Reporter& reporter) {
     setup.weights_source = "random initialisation";
   } else {
     setup.weights_source = config.weight_path;
+    const std::size_t shown = config.verbose ? 0 : models::LoadReport::kShownKeys;  // keys named per kind
     setup.load_report = models::load_weights(*setup.model, weights,
                                              config.weight_path + ": weights do not fit architecture " +
                                                  setup.spec->name + " (" + setup.spec->description + ")",
-                                             config.strict, config.verbose ? 0 : models::LoadReport::kShownKeys);
+                                             config.strict, shown);
     if (!setup.load_report.ok()) {
       reporter.message("warning: " + config.weight_path + " loaded partially into " + setup.spec->name + ": " +
-                       setup.load_report.describe(config.verbose ? 0 : models::LoadReport::kShownKeys));
+                       setup.load_report.describe(shown));
     }
   }
 

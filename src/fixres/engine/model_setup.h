@@ -22,6 +22,7 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "fixres/data/loader.h"
@@ -75,6 +76,12 @@ struct ModelSetup {
   /// Loader settings that batch images as this network takes them (memory format, pinned memory
   /// for a CUDA device).
   data::LoaderOptions loader_options(std::int64_t batch, int workers, bool strict_images) const;
+  /// The test transform a loop uses: `override` (sweep's crop-pct grid) or the model's own.
+  const data::TestProtocol& test_protocol(const std::optional<data::TestProtocol>& override) const {
+    return override ? *override : protocol;
+  }
+  /// Elements of every parameter of the network.
+  std::int64_t parameter_count() const;
   /// For the scope of an engine loop: the model's frozen conv→batch-norm pairs folded, unless
   /// fold_batch_norms is off (then it folds nothing).
   models::FoldedBatchNorms fold_frozen_batch_norms() const {

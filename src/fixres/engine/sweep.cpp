@@ -162,7 +162,7 @@ SweepResult sweep(const SweepConfig& config, const Reporter& reporter) {
   result.is_main = session.context->is_main();
   result.world_size = session.context->world_size();
   result.budget = config.budget;
-  for (const auto& p : session.setup.model->parameters()) result.parameters += p.numel();
+  result.parameters = session.setup.parameter_count();
   std::optional<BatchNormSnapshot> stored;
   if (calibration) {
     const auto layers = adapted_batchnorms(*session.setup.model, session.setup.spec->finetune);
