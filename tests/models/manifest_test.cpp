@@ -60,7 +60,11 @@ INSTANTIATE_TEST_SUITE_P(Zoo, ManifestTest,
                                            "tf_efficientnet_b0", "tf_efficientnet_b1", "tf_efficientnet_b2",
                                            "tf_efficientnet_b3", "tf_efficientnet_b4", "tf_efficientnet_b5",
                                            "tf_efficientnet_b6", "tf_efficientnet_b7", "tf_efficientnet_b8",
-                                           "tf_efficientnet_l2"));
+                                           "tf_efficientnet_l2", "vit_tiny_patch16_224", "vit_small_patch16_224",
+                                           "vit_base_patch16_224", "vit_base_patch16_384", "vit_large_patch16_224",
+                                           "deit_tiny_patch16_224", "deit_small_patch16_224", "deit_base_patch16_224",
+                                           "deit_base_patch16_384", "convnext_tiny", "convnext_small",
+                                           "convnext_base", "convnext_large"));
 
 // The "#Parameters" columns of FixRes's README tables, within one unit of the last digit printed
 // there (the README prints 828.4M as 829M and 9.11M as 9.2M).

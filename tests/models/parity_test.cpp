@@ -12,6 +12,9 @@
 
 #include "common/paths.h"
 #include "common/seeded_test.h"
+#include "fixres/data/decode.h"
+#include "fixres/data/pipeline.h"
+#include "fixres/data/rng.h"
 #include "fixres/io/npy.h"
 #include "fixres/models/registry.h"
 #include "models/synthetic_weights.h"
@@ -40,6 +43,26 @@ double relative_error(const torch::Tensor& got, const torch::Tensor& expected) {
   return (got - expected).abs().max().item<double>() / expected.abs().max().item<double>();
 }
 
+// The crops timm's eval transform made (tests the registry's protocol for the row, and the
+// pipeline's Pillow-exact shorter-side bicubic resize): our test pipeline on the same photos
+// gives them with 0 differing values.
+void expect_own_protocol(const ArchitectureSpec& spec, int size, const torch::Tensor& crops) {
+  data::PipelineSpec pipeline_spec;
+  pipeline_spec.size = size;
+  pipeline_spec.protocol = spec.protocol;
+  const data::Pipeline pipeline(pipeline_spec);
+  const char* photos[] = {"landscape", "portrait"};
+  for (int i = 0; i < 2; ++i) {
+    const auto image = data::read_image(testing::fixture(std::string("images/pipeline/") + photos[i] + ".jpg").string());
+    data::Rng rng(0);
+    const data::Image view = pipeline.view(image, rng);
+    auto ours = torch::from_blob(const_cast<std::uint8_t*>(view.pixels.data()), {size, size, 3}, torch::kUInt8)
+                    .permute({2, 0, 1});
+    EXPECT_EQ((ours.to(torch::kInt) - crops[i].to(torch::kInt)).abs().max().item<int>(), 0)
+        << spec.name << " at " << size << ": " << photos[i] << " through " << spec.protocol.describe();
+  }
+}
+
 struct ParityCase {
   std::string name;
   std::string architecture;
@@ -66,7 +89,11 @@ TEST_P(ModelParityTest, MatchesPythonReference) {
   auto model = create_model(c.architecture);
   testing::fill_synthetic(*model);
   model->eval();
-  const auto images = normalise(load_npy("images_" + std::to_string(c.size) + ".npy"), spec);
+  const auto& entry = cases[c.name];
+  const std::string images_file = entry.value("images", "images_" + std::to_string(c.size) + ".npy");
+  const auto crops = load_npy(images_file);
+  if (!entry.value("protocol", nlohmann::json()).is_null()) expect_own_protocol(spec, c.size, crops);
+  const auto images = normalise(crops, spec);
   ASSERT_EQ(images.size(2), c.size);
 
   torch::NoGradGuard no_grad;
@@ -93,7 +120,14 @@ INSTANTIATE_TEST_SUITE_P(Zoo, ModelParityTest,
                                            ParityCase{"resnext50_32x4d_224", "resnext50_32x4d", 224},
                                            ParityCase{"pnasnet_331", "PNASNet", 331},
                                            ParityCase{"tf_efficientnet_b0_224", "tf_efficientnet_b0", 224},
-                                           ParityCase{"tf_efficientnet_b0_320", "tf_efficientnet_b0", 320}),
+                                           ParityCase{"tf_efficientnet_b0_320", "tf_efficientnet_b0", 320},
+                                           ParityCase{"vit_small_patch16_224_224", "vit_small_patch16_224", 224},
+                                           ParityCase{"vit_small_patch16_224_384", "vit_small_patch16_224", 384},
+                                           ParityCase{"deit_small_patch16_224_224", "deit_small_patch16_224", 224},
+                                           ParityCase{"deit_small_patch16_224_384", "deit_small_patch16_224", 384},
+                                           ParityCase{"vit_base_patch16_384_384", "vit_base_patch16_384", 384},
+                                           ParityCase{"convnext_tiny_224", "convnext_tiny", 224},
+                                           ParityCase{"convnext_tiny_288", "convnext_tiny", 288}),
                          [](const ::testing::TestParamInfo<ParityCase>& p) { return p.param.name; });
 
 // Channels-last inputs and weights give the same logits (oneDNN takes another path).

@@ -41,7 +41,9 @@ inline void fill_synthetic(const std::string& name, torch::Tensor tensor) {
   const auto n = static_cast<std::uint64_t>(cpu.numel());
   const std::uint64_t seed = fnv1a64(name);
   float scale = 0.f, offset = 0.f;
-  if (tensor.dim() >= 2) {
+  if (ends_with(name, "pos_embed") || ends_with(name, "cls_token") || ends_with(name, "gamma")) {
+    scale = 0.5f;
+  } else if (tensor.dim() >= 2) {
     const double fan_in = static_cast<double>(cpu.numel() / tensor.size(0));
     scale = static_cast<float>(std::sqrt(6.0 / fan_in));
   } else if (ends_with(name, "running_var")) {

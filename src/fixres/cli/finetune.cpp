@@ -18,6 +18,10 @@ Command add_finetune(CLI::App& root) {
                   "v1: the test transform at --input-size; v2: transforms_v2's 'val_train' (flip, jitter, shifted crop)")
       ->capture_default_str()
       ->check(CLI::IsMember({"v1", "v2"}));
+  app->add_option("--train-layers", config.train_layers,
+                  "State-dict prefixes that train, comma-separated (e.g. fc,layer4.2.bn3 or head,norm,pos_embed), "
+                  "or all; replaces the architecture's FixRes policy. Prefixes that are modules run in train mode")
+      ->delimiter(',');
   return {app, [command] { run_training_command(*command, &engine::EngineApi::finetune); }};
 }
 

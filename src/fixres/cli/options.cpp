@@ -8,7 +8,8 @@
 namespace fixres::cli {
 
 void add_model_flags(CLI::App& app, engine::ModelConfig& model, bool weights_required) {
-  app.add_option("--architecture", model.architecture, "Network: ResNet50, IGAM_Resnext101_32x48d, PNASNet, EfficientNet")
+  app.add_option("--architecture", model.architecture, "Network: ResNet50, IGAM_Resnext101_32x48d, PNASNet, EfficientNet, or any row of "
+                 "`fixres zoo --architectures` (vit_*/deit_* ViTs, convnext_*, torchvision ResNets, …)")
       ->capture_default_str();
   model.efficientnet_model = kDefaultEfficientNet;
   app.add_option("--EfficientNet-models", model.efficientnet_model,

@@ -33,6 +33,10 @@ void add_training_flags(CLI::App& app, const TrainingBinding& bind, const Traini
   app.add_option("--eval-every", options.eval_every, "Also evaluate every N epochs (0: after the last only)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option_function<double>(
+         "--drop-path-rate", [&model = bind.model](double rate) { model.drop_path_rate = rate; },
+         "Stochastic depth of EfficientNet, ViT/DeiT and ConvNeXt blocks in training (default 0)")
+      ->check(CLI::Range(0.0, 0.99));
   app.add_option("--num-classes", bind.model.num_classes,
                  "Classifier outputs; fine-tuning re-initialises the classifier with this many")
       ->check(CLI::PositiveNumber);

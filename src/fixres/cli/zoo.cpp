@@ -16,6 +16,7 @@ namespace {
 struct ZooFlags {
   std::string imnet_path = "IMAGENET_ROOT";
   std::string json_path;
+  bool all = false;
 };
 
 std::string pad(const std::string& text, std::size_t width) {
@@ -29,10 +30,14 @@ std::string normalisation(const engine::ZooEntry& e) {
 }
 
 void run(const ZooFlags& flags) {
-  const auto& entries = engine::zoo_entries();
-  print_line(pad("Model", 27) + pad("Size", 6) + pad("Params", 8) + pad("Top-1/Top-5", 13) + "Weights");
+  std::vector<engine::ZooEntry> entries = engine::zoo_entries();
+  if (flags.all) {
+    const auto& timm = engine::timm_zoo_entries();
+    entries.insert(entries.end(), timm.begin(), timm.end());
+  }
+  print_line(pad("Model", flags.all ? 45 : 27) + pad("Size", 6) + pad("Params", 8) + pad("Top-1/Top-5", 13) + "Weights");
   for (const auto& e : entries) {
-    print_line(pad(e.model(), 27) + pad(std::to_string(e.test_size()), 6) + pad(e.parameters(), 8) +
+    print_line(pad(e.model(), flags.all ? 45 : 27) + pad(std::to_string(e.test_size()), 6) + pad(e.parameters(), 8) +
                pad(fixed1(e.top1()) + "/" + fixed1(e.top5()), 13) + (e.url().empty() ? e.file() : e.url()));
   }
   print_line("");
@@ -54,6 +59,8 @@ void run(const ZooFlags& flags) {
                     {"mean", e.mean()},
                     {"std", e.std()},
                     {"note", e.note()},
+                    {"origin", e.origin()},
+                    {"crop_pct", e.crop_pct() > 0.0 ? nlohmann::json(e.crop_pct()) : nlohmann::json(nullptr)},
                     {"download", engine::download_command(e)},
                     {"command", engine::evaluate_command(e, flags.imnet_path)}});
   }
@@ -67,6 +74,8 @@ Command add_zoo(CLI::App& root) {
   CLI::App* app = root.add_subcommand("zoo", "The released FixRes models and the command that evaluates each");
   app->add_option("--imnet-path", flags->imnet_path, "ImageNet root (ROOT/val) to put in the commands")
       ->capture_default_str();
+  app->add_flag("--all", flags->all,
+                "Also the timm weights of the ViT, DeiT and ConvNeXt rows (Hugging Face files, timm's accuracy)");
   add_json_flag(*app, flags->json_path);
   return {app, [flags] { run(*flags); }};
 }

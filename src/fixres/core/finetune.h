@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "fixres/core/model_config.h"
 #include "fixres/core/reporter.h"
@@ -34,6 +35,9 @@ struct FinetuneConfig {
   TrainingOptions training;
   /// "v1": test transform at the input size; "v2": transforms_v2's 'val_train'.
   std::string transforms = "v1";
+  /// --train-layers: state-dict prefixes that train (or {"all"}), replacing the architecture's
+  /// policy; empty: the policy.
+  std::vector<std::string> train_layers;
 };
 
 /// Runs (or resumes) the fine-tuning. Throws std::invalid_argument for bad settings, and

@@ -39,6 +39,9 @@ struct ModelConfig {
   /// --crop-pct / --resize-size / --resize-mode / --interpolation over the weights' own test
   /// protocol (the architecture's row; core/test_protocol.h).
   data::TestProtocolOverrides test_protocol;
+  /// --drop-path-rate: stochastic depth of EfficientNet, ViT/DeiT and ConvNeXt in training
+  /// (unset: the builders' 0).
+  std::optional<double> drop_path_rate;
   /// --verbose: a load report names every key (default: the first ten of each kind, for a person
   /// to read; the C++ functions of models/ name every key unless told otherwise).
   bool verbose = false;

@@ -1,5 +1,6 @@
 #include "fixres/core/zoo.h"
 
+#include "fixres/core/format.h"
 #include "fixres/core/normalisation.h"
 
 namespace fixres::engine {
@@ -56,19 +57,52 @@ const std::vector<ZooEntry>& zoo_entries() {
   return entries;
 }
 
+const std::vector<ZooEntry>& timm_zoo_entries() {
+  // timm's hub files: https://huggingface.co/timm/<name>.<tag>/resolve/main/model.safetensors;
+  // top-1/top-5 from timm v0.9.2 results/results-imagenet.csv (img_size, crop_pct as listed).
+  auto row = [](const std::string& architecture, const std::string& tag, bool half, const std::string& params) {
+    const std::string name = architecture + "." + tag;
+    ZooEntry e(name, architecture);
+    e.origin("timm").url("https://huggingface.co/timm/" + name + "/resolve/main/model.safetensors");
+    e.save_as(name + ".safetensors").file(name + ".safetensors").parameters(params);
+    e.mean(half ? models::kHalfMeanStd : models::kImagenetMean).std(half ? models::kHalfMeanStd : models::kImagenetStd);
+    return e;
+  };
+  static const std::vector<ZooEntry> entries = {
+      row("vit_tiny_patch16_224", "augreg_in21k_ft_in1k", true, "5.7M").test_size(224).top1(75.454).top5(92.848),
+      row("vit_small_patch16_224", "augreg_in21k_ft_in1k", true, "22.1M").test_size(224).top1(81.402).top5(96.134),
+      row("vit_base_patch16_224", "augreg2_in21k_ft_in1k", true, "86.6M").test_size(224).top1(85.106).top5(97.534),
+      row("vit_base_patch16_384", "augreg_in21k_ft_in1k", true, "86.9M").test_size(384).top1(86.006).top5(98.000),
+      row("vit_large_patch16_224", "augreg_in21k_ft_in1k", true, "304.3M").test_size(224).top1(85.842).top5(97.824),
+      row("deit_tiny_patch16_224", "fb_in1k", false, "5.7M").test_size(224).top1(72.168).top5(91.118),
+      row("deit_small_patch16_224", "fb_in1k", false, "22.1M").test_size(224).top1(79.856).top5(95.052),
+      row("deit_base_patch16_224", "fb_in1k", false, "86.6M").test_size(224).top1(81.998).top5(95.734),
+      row("deit_base_patch16_384", "fb_in1k", false, "86.9M").test_size(384).top1(83.106).top5(96.372),
+      row("convnext_tiny", "fb_in1k", false, "28.6M").test_size(288).crop_pct(1.0).top1(82.700).top5(96.136),
+      row("convnext_small", "fb_in1k", false, "50.2M").test_size(288).crop_pct(1.0).top1(83.706).top5(96.810),
+      row("convnext_base", "fb_in1k", false, "88.6M").test_size(288).crop_pct(1.0).top1(84.434).top5(96.972),
+      row("convnext_large", "fb_in1k", false, "197.8M").test_size(288).crop_pct(1.0).top1(84.846).top5(97.212),
+  };
+  return entries;
+}
+
 std::string downloaded_file_name(const ZooEntry& entry) {
   if (entry.url().empty()) return "";
+  if (!entry.save_as().empty()) return entry.save_as();
   return entry.url().substr(entry.url().find_last_of('/') + 1);
 }
 
 std::string download_command(const ZooEntry& entry) {
-  return entry.url().empty() ? "" : "curl -L -O " + entry.url();
+  if (entry.url().empty()) return "";
+  if (!entry.save_as().empty()) return "curl -L -o " + entry.save_as() + " " + entry.url();
+  return "curl -L -O " + entry.url();
 }
 
 std::string evaluate_command(const ZooEntry& entry, const std::string& imnet_root) {
   std::string model = "--architecture " + entry.architecture();
   if (!entry.efficientnet_model().empty()) model += " --EfficientNet-models " + entry.efficientnet_model();
-  const std::string size = " --input-size " + std::to_string(entry.test_size());
+  std::string size = " --input-size " + std::to_string(entry.test_size());
+  if (entry.crop_pct() > 0.0) size += " --crop-pct " + format_fixed(entry.crop_pct(), 3);
   if (entry.url().empty()) {
     // FixEfficientNet: fine-tune timm's weights at the test resolution (classifier + head BN).
     return "fixres finetune " + model + size + " --weight-path " + entry.efficientnet_model() +

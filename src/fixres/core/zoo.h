@@ -30,10 +30,23 @@ struct ZooEntry {
   FIXRES_ARG(Triplet, mean){};            ///< normalisation the weights expect
   FIXRES_ARG(Triplet, std){};
   FIXRES_ARG(std::string, note);          ///< the README's footnote, if any
+  /// Where the row comes from: "FixRes" (the README's table) or "timm" (weights of the ViT,
+  /// DeiT and ConvNeXt rows people use, with timm's published accuracy).
+  FIXRES_ARG(std::string, origin) = "FixRes";
+  /// The file name to save the download as (when the address's last component is generic,
+  /// e.g. Hugging Face's model.safetensors); empty: the address's own.
+  FIXRES_ARG(std::string, save_as);
+  /// The test transform the published accuracy used, when it is not the architecture's
+  /// default (timm measured ConvNeXt at 288 with crop_pct 1.0); 0: the default.
+  FIXRES_ARG(double, crop_pct) = 0.0;
 };
 
 /// Every row of the README's "Pre-trained networks" table, in its order.
 const std::vector<ZooEntry>& zoo_entries();
+
+/// The timm weights of the ViT, DeiT and ConvNeXt rows (`fixres zoo --all`): Hugging Face
+/// safetensors files, timm v0.9.2's results-imagenet.csv accuracy at its image size and crop.
+const std::vector<ZooEntry>& timm_zoo_entries();
 
 /// The file name a download of `entry.url` produces (its last path component); empty without URL.
 std::string downloaded_file_name(const ZooEntry& entry);

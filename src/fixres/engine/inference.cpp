@@ -136,6 +136,12 @@ void check_input_size(int size, const models::ArchitectureSpec& spec) {
     throw std::invalid_argument("--input-size: " + std::to_string(size) + " pixels is larger than the supported " +
                                 std::to_string(kLargest));
   }
+  if (spec.size_multiple > 1 && size % spec.size_multiple != 0) {
+    throw std::invalid_argument("test size " + std::to_string(size) + " is not a multiple of " + spec.name +
+                                "'s patch size " + std::to_string(spec.size_multiple) + " (try " +
+                                std::to_string(size / spec.size_multiple * spec.size_multiple) + " or " +
+                                std::to_string((size / spec.size_multiple + 1) * spec.size_multiple) + ")");
+  }
   const int minimum = minimum_input_size(spec);
   if (size < minimum) {
     throw std::invalid_argument("test size " + std::to_string(size) + " is too small for " + spec.name +

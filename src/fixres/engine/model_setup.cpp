@@ -141,6 +141,7 @@ std::shared_ptr<models::Classifier> build_network(const ResolvedModel& model, co
   models::ModelOptions options;
   options.efficientnet_model = config.efficientnet_model;
   options.num_classes = config.num_classes > 0 ? config.num_classes : 1000;
+  options.drop_path_rate = config.drop_path_rate;
   std::shared_ptr<models::Classifier> network = model.spec->build(options);
   if (config.num_classes == 0 && !weights.empty()) {
     const std::int64_t rows = classifier_rows(weights, network->classifier_name());

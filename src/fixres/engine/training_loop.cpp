@@ -117,7 +117,9 @@ ModelSetup TrainingSession::setup_model(std::uint64_t seed, std::int64_t num_cla
   ResolvedModel with_classes = model;
   with_classes.config.num_classes = num_classes;
   torch::manual_seed(seed);
-  return engine::setup_model(with_classes, reporter);
+  ModelSetup setup = engine::setup_model(with_classes, reporter);
+  setup.model->set_image_size(input_size);
+  return setup;
 }
 
 void TrainingSession::check_classes(std::int64_t outputs) const {
@@ -131,6 +133,7 @@ TrainingSession open_training_session(const ModelConfig& model, const TrainingDa
   TrainingSession session;
   session.model = resolve_model(model);
   check_input_size(options.input_size, *session.model.spec);
+  session.input_size = options.input_size;
   session.context = dist::init_distributed(options.dist, session.model.device);
   session.model.device = session.context->device();
   session.reporter = rank_reporter(reporter, *session.context);

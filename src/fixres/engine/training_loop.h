@@ -77,6 +77,9 @@ struct TrainingSession {
 
   /// The command's model, resolved once (on this rank's device).
   ResolvedModel model;
+  /// The training resolution (the network's parameters are prepared for it: a ViT's position
+  /// embedding is resampled to its grid).
+  int input_size = 0;
 
   /// setup_model of `model` with `num_classes` outputs (0: as many as the weights' classifier
   /// has), torch's generator seeded with `seed` first (the random initialisation of training from

@@ -9,11 +9,13 @@ ClassifierOutput Classifier::forward_with_embedding(const torch::Tensor& images)
   return out;
 }
 
-void Classifier::register_classifier(const std::string& name, std::int64_t embedding_dim,
-                                     std::int64_t num_classes) {
+void Classifier::register_classifier(const std::string& name, std::int64_t embedding_dim, std::int64_t num_classes,
+                                     torch::nn::Module* owner, const std::string& owner_path) {
   TORCH_CHECK(num_classes > 0, "Classifier: num_classes must be positive, got ", num_classes);
-  classifier_name_ = name;
-  classifier_ = register_module(name, torch::nn::Linear(embedding_dim, num_classes));
+  classifier_owner_ = owner != nullptr ? owner : this;
+  classifier_key_ = name;
+  classifier_name_ = owner_path.empty() ? name : owner_path + "." + name;
+  classifier_ = classifier_owner_->register_module(name, torch::nn::Linear(embedding_dim, num_classes));
 }
 
 void Classifier::reset_classifier(std::int64_t num_classes) {
@@ -22,7 +24,7 @@ void Classifier::reset_classifier(std::int64_t num_classes) {
   const auto device = classifier_->weight.device();
   torch::nn::Linear fresh(embedding_dim(), num_classes);
   fresh->to(device);
-  classifier_ = replace_module(classifier_name_, fresh);
+  classifier_ = classifier_owner_->replace_module(classifier_key_, fresh);
 }
 
 }  // namespace fixres::models

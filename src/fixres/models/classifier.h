@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "fixres/io/raw_tensor.h"
+
 namespace fixres::models {
 
 /// Logits and the embedding they were computed from, for one batch.
@@ -31,7 +33,14 @@ class Classifier : public torch::nn::Module {
   /// Both in one pass.
   ClassifierOutput forward_with_embedding(const torch::Tensor& images);
 
-  /// Name of the final linear child: "fc", "last_linear" or "classifier".
+  /// Called before `weights` are copied in: a network whose shapes legitimately follow the
+  /// checkpoint (a ViT's position-embedding grid) takes them from it. Default: nothing.
+  virtual void adapt_to_weights(const io::StateDict& weights) { (void)weights; }
+  /// Prepares the parameters for inputs of `size` pixels (a ViT resamples its position
+  /// embedding, so that fine-tuning at that size trains and saves it there). Default: nothing.
+  virtual void set_image_size(std::int64_t size) { (void)size; }
+
+  /// Dotted path of the final linear layer: "fc", "last_linear", "classifier", "head", "head.fc".
   const std::string& classifier_name() const { return classifier_name_; }
   /// The final linear layer.
   torch::nn::Linear& classifier() { return classifier_; }
@@ -43,13 +52,18 @@ class Classifier : public torch::nn::Module {
   void reset_classifier(std::int64_t num_classes);
 
  protected:
-  /// Registers the final linear layer under `name`; subclasses call it where PyTorch registers it.
-  void register_classifier(const std::string& name, std::int64_t embedding_dim, std::int64_t num_classes);
+  /// Registers the final linear layer under `name` in `owner` (this network by default, or one of
+  /// its children, e.g. ConvNeXt's `head` for "head.fc"); subclasses call it where PyTorch
+  /// registers it.
+  void register_classifier(const std::string& name, std::int64_t embedding_dim, std::int64_t num_classes,
+                           torch::nn::Module* owner = nullptr, const std::string& owner_path = "");
   /// Applies the classifier layer (for forward_head implementations).
   torch::Tensor apply_classifier(const torch::Tensor& embedding) { return classifier_->forward(embedding); }
 
  private:
-  std::string classifier_name_;
+  std::string classifier_name_;  ///< dotted, from the network
+  std::string classifier_key_;   ///< the name within its owner
+  torch::nn::Module* classifier_owner_ = nullptr;
   torch::nn::Linear classifier_{nullptr};
 };
 

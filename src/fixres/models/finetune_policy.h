@@ -11,7 +11,8 @@
 namespace fixres::models {
 
 struct FinetunePolicy {
-  /// Dotted module paths whose parameters train (requires_grad); all other parameters freeze.
+  /// State-dict prefixes (dotted module paths, or parameter names such as a ViT's `pos_embed`)
+  /// whose parameters train (requires_grad); all other parameters freeze.
   std::vector<std::string> trainable;
   /// Dotted module paths put in train mode; the rest of the model is in eval mode.
   std::vector<std::string> train_mode;
@@ -25,6 +26,18 @@ void apply_finetune_mode(torch::nn::Module& model, const FinetunePolicy& policy)
 /// As apply_finetune_mode but only the modes (eval + train_mode modules), for evaluation passes
 /// inside a fine-tuning run that must leave requires_grad alone.
 void apply_finetune_train_mode(torch::nn::Module& model, const FinetunePolicy& policy);
+
+/// The policy of `--train-layers A,B,…` (state-dict prefixes, or the single word `all`): those
+/// parameters train, and the prefixes that are modules run in train mode. Throws
+/// std::invalid_argument naming a prefix that matches no parameter and listing the model's
+/// top-level prefixes.
+FinetunePolicy policy_from_layers(torch::nn::Module& model, const std::vector<std::string>& layers);
+
+/// State-dict names of the parameters that require gradients, in state-dict order.
+std::vector<std::string> trainable_tensors(torch::nn::Module& model);
+
+/// The model's own parameters and top-level children, comma-separated (for error messages).
+std::string top_level_prefixes(torch::nn::Module& model);
 
 /// The named module at a dotted path ("layer4.2.bn3"); throws if absent.
 std::shared_ptr<torch::nn::Module> find_module(torch::nn::Module& model, const std::string& path);

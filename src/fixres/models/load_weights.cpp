@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "fixres/io/state_dict.h"
+#include "fixres/models/classifier.h"
 #include "fixres/models/error_text.h"
 
 namespace fixres::models {
@@ -14,6 +15,7 @@ LoadReport load_weights(torch::nn::Module& model, const std::string& path, bool 
 LoadReport load_weights(torch::nn::Module& model, const io::StateDict& weights, const std::string& source,
                         bool strict, std::size_t shown) {
   try {
+    if (auto* network = dynamic_cast<Classifier*>(&model)) network->adapt_to_weights(weights);
     return load_state_dict(model, weights, strict, shown);
   } catch (const std::exception& e) {
     throw std::runtime_error(source + ": " + error_text(e));

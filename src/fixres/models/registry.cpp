@@ -4,10 +4,12 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "fixres/models/convnext.h"
 #include "fixres/models/efficientnet.h"
 #include "fixres/core/normalisation.h"
 #include "fixres/models/pnasnet.h"
 #include "fixres/models/resnet.h"
+#include "fixres/models/vision_transformer.h"
 
 namespace fixres::models {
 
@@ -21,6 +23,128 @@ const FinetunePolicy kPNASNetPolicy{{"cell_9", "cell_10", "cell_11", "last_linea
                                     {"cell_9", "cell_10", "cell_11", "dropout"}};
 // EfficientNet: the classifier trains; conv_head, bn2 and classifier run in train mode.
 const FinetunePolicy kEfficientNetPolicy{{"classifier"}, {"conv_head", "bn2", "classifier"}};
+// ViT/DeiT (no batch norm): the head and the final norm train, and the position embedding, the
+// one part of the network whose meaning depends on the resolution.
+const FinetunePolicy kVisionTransformerPolicy{{"head", "norm", "pos_embed"}, {"head", "norm"}};
+// ConvNeXt: the head (its LayerNorm and fc) trains.
+const FinetunePolicy kConvNeXtPolicy{{"head"}, {"head"}};
+
+/// A timm ViT/DeiT row: VitRow("deit_small_patch16_224").width(384).heads(6).
+using Triplet = std::array<float, 3>;
+
+struct VitRow {
+  explicit VitRow(std::string name) : name_(std::move(name)) {}
+  TORCH_ARG(std::string, name);
+  TORCH_ARG(std::string, description);
+  TORCH_ARG(std::int64_t, patch_size) = 16;
+  TORCH_ARG(std::int64_t, width) = 768;
+  TORCH_ARG(std::int64_t, depth) = 12;
+  TORCH_ARG(std::int64_t, heads) = 12;
+  /// The resolution the weights were trained (or last fine-tuned) at.
+  TORCH_ARG(int, image_size) = 224;
+  TORCH_ARG(Triplet, mean) = kHalfMeanStd;
+  TORCH_ARG(Triplet, std) = kHalfMeanStd;
+  /// timm's crop_pct of the weights (0.9; 1.0 for those fine-tuned at 384).
+  TORCH_ARG(double, crop_pct) = 0.9;
+};
+
+/// timm's eval transform of its weights: Resize(floor(S / crop_pct)) of the shorter side,
+/// bicubic, CenterCrop(S).
+data::TestProtocol timm_protocol(double crop_pct) {
+  data::TestProtocol protocol;
+  protocol.resize_mode = data::ResizeMode::Shorter;
+  protocol.interpolation = data::Interpolation::Bicubic;
+  protocol.crop_pct = crop_pct;
+  return protocol;
+}
+
+ArchitectureSpec vit_row(const VitRow& row) {
+  ArchitectureSpec spec;
+  spec.name = row.name();
+  spec.family = Family::VisionTransformer;
+  spec.description = row.description();
+  spec.train_size = row.image_size();
+  spec.test_size = row.image_size();
+  spec.mean = row.mean();
+  spec.std = row.std();
+  spec.interpolation = "bicubic";
+  spec.protocol = timm_protocol(row.crop_pct());
+  spec.embedding_dim = row.width();
+  spec.total_stride = static_cast<int>(row.patch_size());
+  spec.size_multiple = static_cast<int>(row.patch_size());
+  spec.finetune = kVisionTransformerPolicy;
+  auto network = VisionTransformerOptions()
+                     .patch_size(row.patch_size())
+                     .embed_dim(row.width())
+                     .depth(row.depth())
+                     .num_heads(row.heads())
+                     .image_size(row.image_size());
+  spec.build = [network](const ModelOptions& o) -> std::shared_ptr<Classifier> {
+    VisionTransformerOptions options = network;
+    options.num_classes(o.num_classes).initialize(o.initialize);
+    if (o.drop_rate) options.drop_rate(*o.drop_rate);
+    if (o.drop_path_rate) options.drop_path_rate(*o.drop_path_rate);
+    return std::make_shared<VisionTransformerImpl>(options);
+  };
+  return spec;
+}
+
+ArchitectureSpec convnext_row(const std::string& name, std::vector<std::int64_t> depths,
+                              std::vector<std::int64_t> dims) {
+  ArchitectureSpec spec;
+  spec.name = name;
+  spec.family = Family::ConvNeXt;
+  spec.description = "timm " + name + " (ConvNeXt, FB weights' layout)";
+  spec.mean = kImagenetMean;
+  spec.std = kImagenetStd;
+  spec.interpolation = "bicubic";
+  spec.protocol = timm_protocol(0.875);
+  spec.embedding_dim = dims.back();
+  spec.finetune = kConvNeXtPolicy;
+  const ConvNeXtOptions network(std::move(depths), std::move(dims));
+  spec.build = [network](const ModelOptions& o) -> std::shared_ptr<Classifier> {
+    ConvNeXtOptions options = network;
+    options.num_classes(o.num_classes).initialize(o.initialize);
+    if (o.drop_rate) options.drop_rate(*o.drop_rate);
+    if (o.drop_path_rate) options.drop_path_rate(*o.drop_path_rate);
+    return std::make_shared<ConvNeXtImpl>(options);
+  };
+  return spec;
+}
+
+void add_transformer_rows(std::vector<ArchitectureSpec>& rows) {
+  // timm's ViTs (AugReg weights: 0.5/0.5 normalisation, crop 0.9; 1.0 for the 384 fine-tune).
+  const VitRow vits[] = {
+      VitRow("vit_tiny_patch16_224").width(192).heads(3),
+      VitRow("vit_small_patch16_224").width(384).heads(6),
+      VitRow("vit_base_patch16_224"),
+      VitRow("vit_base_patch16_384").image_size(384).crop_pct(1.0),
+      VitRow("vit_large_patch16_224").width(1024).depth(24).heads(16),
+  };
+  for (const VitRow& row : vits) {
+    rows.push_back(vit_row(VitRow(row).description("timm " + row.name() + " (ViT, width " +
+                                                   std::to_string(row.width()) + ", depth " +
+                                                   std::to_string(row.depth()) + ")")));
+  }
+  // DeiT (Touvron et al. 2021): the same network, ImageNet normalisation.
+  const VitRow deits[] = {
+      VitRow("deit_tiny_patch16_224").width(192).heads(3),
+      VitRow("deit_small_patch16_224").width(384).heads(6),
+      VitRow("deit_base_patch16_224"),
+      VitRow("deit_base_patch16_384").image_size(384).crop_pct(1.0),
+  };
+  for (const VitRow& row : deits) {
+    rows.push_back(vit_row(VitRow(row)
+                               .mean(kImagenetMean)
+                               .std(kImagenetStd)
+                               .description("timm " + row.name() + " (DeiT, width " + std::to_string(row.width()) +
+                                            ", depth " + std::to_string(row.depth()) + ")")));
+  }
+  rows.push_back(convnext_row("convnext_tiny", {3, 3, 9, 3}, {96, 192, 384, 768}));
+  rows.push_back(convnext_row("convnext_small", {3, 3, 27, 3}, {96, 192, 384, 768}));
+  rows.push_back(convnext_row("convnext_base", {3, 3, 27, 3}, {128, 256, 512, 1024}));
+  rows.push_back(convnext_row("convnext_large", {3, 3, 27, 3}, {192, 384, 768, 1536}));
+}
 
 /// A ResNet row of the registry: ResNetRow("resnet101", ResNetOptions({3, 4, 23, 3}))
 /// .description(...).test_size(...); the network's shape (layers, groups, width, base planes, stem
@@ -40,7 +164,7 @@ ArchitectureSpec resnet_row(const ResNetRow& row) {
   const ResNetOptions& network = row.network();
   ArchitectureSpec spec;
   spec.name = row.name();
-  spec.family = "resnet";
+  spec.family = Family::ResNet;
   spec.description = row.description();
   spec.train_size = 224;
   spec.test_size = row.test_size();
@@ -63,7 +187,7 @@ ArchitectureSpec resnet_row(const ResNetRow& row) {
 ArchitectureSpec pnasnet_row() {
   ArchitectureSpec spec;
   spec.name = "PNASNet";
-  spec.family = "pnasnet";
+  spec.family = Family::PNASNet;
   spec.description = "PNASNet-5-Large (FixRes pnasnet.py / Cadene pnasnet5large)";
   spec.train_size = 331;
   spec.test_size = 480;
@@ -84,7 +208,7 @@ ArchitectureSpec pnasnet_row() {
 ArchitectureSpec efficientnet_row(const EfficientNetVariant& v) {
   ArchitectureSpec spec;
   spec.name = v.name;
-  spec.family = "efficientnet";
+  spec.family = Family::EfficientNet;
   spec.description = "timm " + v.name + " (width " + std::to_string(v.channel_multiplier).substr(0, 3) +
                      ", depth " + std::to_string(v.depth_multiplier).substr(0, 3) + ", TF 'same' padding)";
   spec.train_size = v.train_size;
@@ -126,6 +250,17 @@ std::vector<std::string> efficientnet_names() {
 
 }  // namespace
 
+std::string family_name(Family family) {
+  switch (family) {
+    case Family::ResNet: return "resnet";
+    case Family::PNASNet: return "pnasnet";
+    case Family::EfficientNet: return "efficientnet";
+    case Family::VisionTransformer: return "vit";
+    case Family::ConvNeXt: return "convnext";
+  }
+  return "unknown";
+}
+
 const std::vector<ArchitectureSpec>& architecture_specs() {
   static const std::vector<ArchitectureSpec> specs = [] {
     std::vector<ArchitectureSpec> rows;
@@ -153,6 +288,7 @@ const std::vector<ArchitectureSpec>& architecture_specs() {
     for (const ResNetRow& row : torchvision) {
       rows.push_back(resnet_row(ResNetRow(row).description("torchvision " + row.name()).protocol(torchvision_v1)));
     }
+    add_transformer_rows(rows);
     // The `fixres demo` network: a narrow ResNet-26 that trains on 2 CPU cores in minutes.
     rows.push_back(resnet_row(ResNetRow("resnet26_w16", ResNetOptions({2, 2, 2, 2}).base_planes(16))
                                   .description("narrow ResNet-26 (Bottleneck [2,2,2,2], 16 base planes; fixres demo)")));
@@ -168,7 +304,8 @@ const std::vector<ArchitectureSpec>& architecture_specs() {
 std::vector<std::string> architecture_names() {
   std::vector<std::string> names = {"ResNet50", "IGAM_Resnext101_32x48d", "PNASNet", "EfficientNet"};
   for (const auto& spec : architecture_specs()) {
-    if (spec.family == "resnet" && spec.name != "ResNet50" && spec.name != "IGAM_Resnext101_32x48d") {
+    if (spec.family != Family::EfficientNet && spec.name != "ResNet50" && spec.name != "IGAM_Resnext101_32x48d" &&
+        spec.name != "PNASNet") {
       names.push_back(spec.name);
     }
   }
@@ -192,7 +329,7 @@ const ArchitectureSpec& find_architecture(const std::string& architecture, const
                                   join(efficientnet_names()));
     }
     const auto* spec = find(efficientnet_model);
-    if (spec == nullptr || spec->family != "efficientnet") {
+    if (spec == nullptr || spec->family != Family::EfficientNet) {
       throw std::invalid_argument("unknown EfficientNet model '" + efficientnet_model +
                                   "'; known: " + join(efficientnet_names()));
     }

@@ -23,7 +23,8 @@ struct ModelOptions {
   std::int64_t num_classes = 1000;
   /// timm name (tf_efficientnet_b0 … l2_ns_475) when the architecture is "EfficientNet".
   std::string efficientnet_model;
-  /// Overrides of the dropout before the classifier / EfficientNet drop-connect (training only).
+  /// Overrides of the dropout before the classifier / the stochastic depth of EfficientNet,
+  /// ViT/DeiT and ConvNeXt (training only).
   std::optional<double> drop_rate;
   std::optional<double> drop_path_rate;
   /// false: skip the reference initialisation schemes (torchvision's Kaiming-normal convolutions,
@@ -32,9 +33,15 @@ struct ModelOptions {
   bool initialize = true;
 };
 
+/// The model families of the zoo.
+enum class Family { ResNet, PNASNet, EfficientNet, VisionTransformer, ConvNeXt };
+
+/// "resnet", "pnasnet", "efficientnet", "vit", "convnext".
+std::string family_name(Family family);
+
 struct ArchitectureSpec {
   std::string name;         ///< registry key: "ResNet50", "PNASNet", "tf_efficientnet_b0_ap", …
-  std::string family;       ///< "resnet", "pnasnet" or "efficientnet"
+  Family family = Family::ResNet;
   std::string description;  ///< one line, e.g. "torchvision resnet50 (Bottleneck [3,4,6,3])"
   int train_size = 224;     ///< resolution the base weights were trained at
   int test_size = 224;      ///< FixRes's test resolution for the released weights
@@ -47,6 +54,8 @@ struct ArchitectureSpec {
   data::TestProtocol protocol;
   std::int64_t embedding_dim = 0;
   int total_stride = 32;      ///< input pixels per final feature-map position (smallest input)
+  /// Test sizes must be multiples of this (a ViT's patch size; 1: any size).
+  int size_multiple = 1;
   FinetunePolicy finetune;    ///< FixRes fine-tuning: trainable and train-mode modules
   std::function<std::shared_ptr<Classifier>(const ModelOptions&)> build;
 };
