@@ -2,6 +2,7 @@
 // (tests/fixtures/finetune, made by tools/fixtures/finetune.py), resume, bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -28,13 +29,15 @@ nlohmann::json manifest() {
   return nlohmann::json::parse(in);
 }
 
-/// ResNet-50 with `classes` outputs, filled deterministically, written as a bare state dict.
-std::string write_weights(const std::filesystem::path& dir, std::int64_t classes, io::StateDict* initial = nullptr) {
+/// `architecture` (ResNet-50 by default) with `classes` outputs, filled deterministically, written
+/// as a bare state dict.
+std::string write_weights(const std::filesystem::path& dir, std::int64_t classes, io::StateDict* initial = nullptr,
+                          const std::string& architecture = "ResNet50") {
   models::ModelOptions options;
   options.num_classes = classes;
-  auto model = models::create_model("ResNet50", options);
+  auto model = models::create_model(architecture, options);
   io::StateDict weights = testing::deterministic_state_dict(*model);
-  const std::string path = (dir / ("weights_" + std::to_string(classes) + ".pth")).string();
+  const std::string path = (dir / (architecture + "_" + std::to_string(classes) + ".pth")).string();
   io::write_checkpoint(path, io::state_dict_value(weights));
   if (initial) *initial = std::move(weights);
   return path;
@@ -59,10 +62,12 @@ FinetuneConfig parity_config(const std::string& weights, const std::filesystem::
   return config;
 }
 
-torch::Tensor npy_tensor(const std::string& name) {
-  io::NpyArray a = io::read_npy(fixture("finetune/expected/" + name + ".npy").string());
+torch::Tensor npy_tensor_of(const std::string& area, const std::string& name) {
+  io::NpyArray a = io::read_npy(fixture(area + "/expected/" + name + ".npy").string());
   return torch::from_blob(const_cast<float*>(a.as<float>()), a.shape, torch::kFloat32).clone();
 }
+
+torch::Tensor npy_tensor(const std::string& name) { return npy_tensor_of("finetune", name); }
 
 /// max |a - b| / max |b|
 double relative_error(const torch::Tensor& a, const torch::Tensor& b) {
@@ -216,7 +221,7 @@ print('epoch', data['epoch'], 'lr', opt.param_groups[0]['lr'], 'last_epoch', sch
 
 TEST_F(FinetuneParityTest, FinishedRunRestartedTrainsNothing) {
   const nlohmann::json m = manifest();
-  FinetuneConfig config = parity_config((*dir_ / "weights_3.pth").string(), *dir_);
+  FinetuneConfig config = parity_config((*dir_ / "ResNet50_3.pth").string(), *dir_);
   const TrainingResult again = run_finetune(config);
   EXPECT_EQ(again.start_epoch, m.at("epochs").get<std::int64_t>());
   EXPECT_EQ(again.epochs.size(), result_->epochs.size());
@@ -234,7 +239,7 @@ TEST_F(FinetuneParityTest, RefusesFolderOfAnotherArchitecture) {
   nlohmann::json record = nlohmann::json::parse(in);
   record["architecture"] = "PNASNet";
   std::ofstream(other / "run" / "fixres_run.json") << record.dump();
-  FinetuneConfig config = parity_config((*dir_ / "weights_3.pth").string(), other);
+  FinetuneConfig config = parity_config((*dir_ / "ResNet50_3.pth").string(), other);
   try {
     run_finetune(config);
     FAIL() << "resumed a PNASNet folder with ResNet50";
@@ -255,6 +260,88 @@ TEST_F(FinetuneParityTest, RefusesFolderOfAnotherArchitecture) {
 }
 
 // Killed after epoch 1 and restarted == uninterrupted, with shuffling and the random v2 transform.
+// The ViT/DeiT policy (head, norm and pos_embed train) against the same run in PyTorch
+// (tests/fixtures/finetune_vit, tools/fixtures/finetune_vit.py): deit_tiny's 224 checkpoint
+// fine-tuned at 288, its position embedding resampled as timm does, two SGD steps.
+TEST(FinetuneVisionTransformerTest, PolicyStepsMatchPyTorch) {
+  std::ifstream in(fixture("finetune_vit/manifest.json"));
+  const nlohmann::json m = nlohmann::json::parse(in);
+  const auto dir = scratch_dir("finetune_vit");
+  io::StateDict initial;
+  const std::string arch = m.at("architecture").get<std::string>();
+  const std::string weights = write_weights(dir, m.at("num_classes").get<std::int64_t>(), &initial, arch);
+  for (const auto& [name, tensor] : initial) {
+    EXPECT_EQ(testing::tensor_crc32(tensor), m.at("initial_crc32").at(name).get<std::uint32_t>()) << name;
+  }
+  FinetuneConfig config = parity_config(weights, dir);
+  config.model.architecture = arch;
+  config.training.epochs = m.at("epochs").get<int>();
+  config.training.batch = m.at("batch").get<int>();
+  config.training.input_size = m.at("input_size").get<int>();
+  config.training.learning_rate = m.at("base_lr").get<double>();
+  config.data.val_folder.clear();
+  std::vector<std::string> messages;
+  Reporter reporter;
+  reporter.on_message = [&messages](const std::string& text) { messages.push_back(text); };
+  const TrainingResult result = run_finetune(config, reporter);
+  const auto checkpoint = io::read_training_checkpoint((dir / "run" / "checkpoint.pth").string());
+
+  const auto trained = m.at("expected").get<std::vector<std::string>>();
+  for (const auto& name : trained) {
+    const double error = relative_error(models::to_torch(find(checkpoint.model, name)), npy_tensor_of("finetune_vit", name));
+    EXPECT_LE(error, 1e-5) << name;
+    RecordProperty(name, std::to_string(error));
+  }
+  // The checkpoint records the fine-tuning size: pos_embed on its 18 x 18 grid.
+  EXPECT_EQ(find(checkpoint.model, "pos_embed").shape, m.at("pos_embed_shape").get<std::vector<std::int64_t>>());
+  std::size_t frozen = 0;
+  for (const auto& [name, tensor] : initial) {
+    if (std::find(trained.begin(), trained.end(), name) != trained.end()) continue;
+    EXPECT_TRUE(io::same_values(find(checkpoint.model, name), tensor)) << name << " changed";
+    ++frozen;
+  }
+  EXPECT_EQ(frozen, initial.size() - trained.size());
+  const auto losses = m.at("step_losses").get<std::vector<double>>();
+  ASSERT_EQ(result.epochs.size(), 1u);
+  EXPECT_EQ(result.epochs[0].iterations, static_cast<std::int64_t>(losses.size()));
+  EXPECT_NEAR(result.epochs[0].loss, (losses[0] + losses[1]) / 2, 1e-5);
+  // The run says what trains.
+  bool said = false;
+  for (const auto& text : messages) said = said || text.rfind("training 5 tensors", 0) == 0;
+  EXPECT_TRUE(said);
+}
+
+// --train-layers replaces the policy, for any family; a prefix naming nothing lists the model's.
+TEST(FinetuneVisionTransformerTest, TrainLayersOverrideThePolicy) {
+  const auto dir = scratch_dir("finetune_train_layers");
+  io::StateDict initial;
+  const std::string weights = write_weights(dir, 3, &initial, "deit_tiny_patch16_224");
+  FinetuneConfig config = parity_config(weights, dir);
+  config.model.architecture = "deit_tiny_patch16_224";
+  config.training.epochs = 1;
+  config.training.batch = 9;
+  config.training.input_size = 64;
+  config.data.val_folder.clear();
+  config.train_layers = {"blocks.11.mlp", "head"};
+  run_finetune(config);
+  const auto checkpoint = io::read_training_checkpoint((dir / "run" / "checkpoint.pth").string());
+  for (const auto& [name, tensor] : initial) {
+    const bool trains = name.rfind("blocks.11.mlp.", 0) == 0 || name.rfind("head.", 0) == 0;
+    if (name == "pos_embed") continue;  // resampled to the 4 x 4 grid of 64 pixels
+    EXPECT_EQ(io::same_values(find(checkpoint.model, name), tensor), !trains) << name;
+  }
+  config.train_layers = {"blocks.99"};
+  config.training.job_id = "bad";
+  try {
+    run_finetune(config);
+    FAIL() << "a prefix naming no tensor must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--train-layers: 'blocks.99' names no tensor"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cls_token, pos_embed, patch_embed, blocks, norm, head"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(FinetuneResumeTest, RestartEqualsUninterruptedRun) {
   const auto dir = scratch_dir("finetune_resume");
   const std::string weights = write_weights(dir, 3);

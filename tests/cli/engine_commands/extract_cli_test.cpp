@@ -107,6 +107,11 @@ TEST(ExtractParityTest, ResNet50At224ContiguousUnfolded) {
 TEST(ExtractParityTest, ResNet50At320) { expect_matches_reference("resnet50_320"); }
 TEST(ExtractParityTest, EfficientNetB0At320) { expect_matches_reference("tf_efficientnet_b0_320"); }
 TEST(ExtractParityTest, PNASNetAt331) { expect_matches_reference("pnasnet_331"); }
+// timm's DeiT and ConvNeXt through their own eval transform (shorter side, bicubic, crop 0.9 /
+// 0.875); at 384 the 224 checkpoint's position embedding is resampled as timm's loader does.
+TEST(ExtractParityTest, DeiTSmallAt224) { expect_matches_reference("deit_small_224"); }
+TEST(ExtractParityTest, DeiTSmallAt384FromA224Checkpoint) { expect_matches_reference("deit_small_384"); }
+TEST(ExtractParityTest, ConvNeXtTinyAt288) { expect_matches_reference("convnext_tiny_288"); }
 // Another protocol (tools/fixtures/protocols.py): shorter side to floor(288 / 0.95), bicubic.
 TEST(ExtractParityTest, ResNet50At288ShorterSideBicubicCropPct095) {
   nlohmann::json json;
