@@ -111,6 +111,25 @@ torch::Tensor drop_path(const torch::Tensor& x, double rate, bool training) {
   return x * mask;
 }
 
+torch::Tensor linear(const torch::nn::Linear& layer, const torch::Tensor& x) {
+  const torch::Tensor& weight = layer->weight;
+  if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat || weight.scalar_type() != torch::kFloat ||
+      x.dim() < 2) {
+    return torch::nn::functional::linear(x, weight, layer->bias);
+  }
+  const std::int64_t in = weight.size(1), out = weight.size(0);
+  auto rows = x.reshape({-1, in});
+  if (!rows.is_contiguous()) rows = rows.contiguous();
+  const std::int64_t m = rows.size(0);
+  // [M, C] row-major is the memory of a channels-last [1, C, M, 1] image.
+  auto image = rows.view({1, m, 1, in}).permute({0, 3, 1, 2});
+  auto kernel = weight.view({out, in, 1, 1});
+  auto y = torch::conv2d(image, kernel, layer->bias);
+  std::vector<std::int64_t> shape(x.sizes().begin(), x.sizes().end());
+  shape.back() = out;
+  return y.permute({0, 2, 3, 1}).reshape(shape);
+}
+
 std::int64_t python_round(double value) {
   // nearbyint honours the current rounding mode, which is round-half-to-even by default.
   TORCH_INTERNAL_ASSERT(std::fegetround() == FE_TONEAREST);

@@ -1,5 +1,7 @@
 #include "fixres/models/mlp.h"
 
+#include "fixres/models/layers.h"
+
 namespace fixres::models {
 
 MlpImpl::MlpImpl(std::int64_t features, std::int64_t hidden_features, double drop) : drop_(drop) {
@@ -9,8 +11,8 @@ MlpImpl::MlpImpl(std::int64_t features, std::int64_t hidden_features, double dro
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
   namespace F = torch::nn::functional;
-  auto h = F::dropout(torch::gelu(fc1_->forward(x)), F::DropoutFuncOptions().p(drop_).training(is_training()));
-  return F::dropout(fc2_->forward(h), F::DropoutFuncOptions().p(drop_).training(is_training()));
+  auto h = F::dropout(torch::gelu(linear(fc1_, x)), F::DropoutFuncOptions().p(drop_).training(is_training()));
+  return F::dropout(linear(fc2_, h), F::DropoutFuncOptions().p(drop_).training(is_training()));
 }
 
 }  // namespace fixres::models

@@ -35,11 +35,11 @@ AttentionImpl::AttentionImpl(std::int64_t dim, std::int64_t num_heads)
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   const std::int64_t batch = x.size(0), tokens = x.size(1), dim = x.size(2);
-  auto qkv = qkv_->forward(x).reshape({batch, tokens, 3, num_heads_, dim / num_heads_}).permute({2, 0, 3, 1, 4});
+  auto qkv = linear(qkv_, x).reshape({batch, tokens, 3, num_heads_, dim / num_heads_}).permute({2, 0, 3, 1, 4});
   auto parts = qkv.unbind(0);
   auto attn = torch::matmul(parts[0] * scale_, parts[1].transpose(-2, -1)).softmax(-1);
   auto out = torch::matmul(attn, parts[2]).transpose(1, 2).reshape({batch, tokens, dim});
-  return proj_->forward(out);
+  return linear(proj_, out);
 }
 
 VitBlockImpl::VitBlockImpl(const VisionTransformerOptions& options, double drop_path_rate)
