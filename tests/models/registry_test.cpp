@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "fixres/models/efficientnet.h"
 #include "fixres/models/finetune_policy.h"
 #include "fixres/models/registry.h"
 
@@ -46,12 +45,40 @@ TEST(RegistryTest, NormalisationFollowsTheWeights) {
   EXPECT_EQ(find_architecture("PNASNet").std, half);
   EXPECT_EQ(find_architecture("ResNet50").mean, imagenet_mean);
   EXPECT_EQ(find_architecture("IGAM_Resnext101_32x48d").mean, imagenet_mean);
-  for (const auto& v : efficientnet_variants()) {
-    const bool advprop = v.name.size() > 3 && v.name.compare(v.name.size() - 3, 3, "_ap") == 0;
-    EXPECT_EQ(find_architecture(v.name).mean, advprop ? half : imagenet_mean) << v.name;
-    EXPECT_EQ(find_architecture(v.name).interpolation, "bicubic");
+  for (const auto& name : efficientnet_names()) {
+    const bool advprop = name.size() > 3 && name.compare(name.size() - 3, 3, "_ap") == 0;
+    EXPECT_EQ(find_architecture(name).mean, advprop ? half : imagenet_mean) << name;
+    EXPECT_EQ(find_architecture(name).interpolation, "bicubic");
   }
+  EXPECT_EQ(find_architecture("vit_small_patch16_224").mean, half);
+  EXPECT_EQ(find_architecture("deit_small_patch16_224").mean, imagenet_mean);
+  EXPECT_EQ(find_architecture("convnext_tiny").mean, imagenet_mean);
   EXPECT_EQ(find_architecture("ResNet50").interpolation, "bilinear");
+}
+
+// The table (core/architecture_table.h) states what each family's builder makes: embedding
+// size, classifier, and a network that accepts the smallest input the row allows.
+TEST(RegistryTest, EveryRowBuildsTheNetworkItDescribes) {
+  ASSERT_EQ(architecture_specs().size(), architecture_rows().size());
+  for (const auto& spec : architecture_specs()) {
+    if (spec.name == "IGAM_Resnext101_32x48d" || spec.name.rfind("tf_efficientnet_l2", 0) == 0) continue;  // 0.5-0.8 G
+    ModelOptions options;
+    options.initialize = false;
+    options.num_classes = 7;
+    auto model = spec.build(options);
+    EXPECT_EQ(model->embedding_dim(), spec.embedding_dim) << spec.name;
+    EXPECT_EQ(model->num_classes(), 7) << spec.name;
+    EXPECT_EQ(&find_architecture(spec.name), &spec);
+    if (spec.family == Family::VisionTransformer || spec.family == Family::ConvNeXt) {
+      torch::NoGradGuard no_grad;
+      model->eval();
+      const auto out = model->forward(torch::zeros({1, 3, spec.total_stride * 2, spec.total_stride * 2}));
+      EXPECT_EQ(out.sizes(), torch::IntArrayRef({1, 7})) << spec.name;
+    }
+  }
+  const auto names = architecture_names();
+  EXPECT_EQ(names.front(), "ResNet50");
+  EXPECT_EQ(std::count(names.begin(), names.end(), "EfficientNet"), 1);
 }
 
 TEST(RegistryTest, SizesOfTheReleasedWeights) {

@@ -1,7 +1,7 @@
 #include "fixres/core/zoo.h"
 
+#include "fixres/core/architecture_table.h"
 #include "fixres/core/format.h"
-#include "fixres/core/normalisation.h"
 
 namespace fixres::engine {
 
@@ -11,22 +11,24 @@ const char* const kBase = "https://dl.fbaipublicfiles.com/FixRes_data/FixRes_Pre
 const char* const kV2 = "(*) fine-tuned with horizontal flip, shifted centre crop and colour jitter (transforms_v2)";
 const char* const kPlus = "(+) FixEfficientNet, see README_FixEfficientNet.md; FixRes released no weights file";
 
+/// The normalisation the architecture table gives the entry's row.
+ZooEntry with_normalisation(ZooEntry e) {
+  const models::ArchitectureRow& row = models::find_architecture_row(e.architecture(), e.efficientnet_model());
+  return e.mean(row.mean).std(row.std);
+}
+
 /// A weights file of FixRes's release (dl.fbaipublicfiles.com/FixRes_data/…/`url_file`).
 ZooEntry released(const std::string& model, const std::string& architecture, const std::string& url_file) {
   ZooEntry e(model, architecture);
   e.url(kBase + url_file);
-  const bool pnasnet = architecture == "PNASNet";
-  e.mean(pnasnet ? models::kHalfMeanStd : models::kImagenetMean);
-  e.std(pnasnet ? models::kHalfMeanStd : models::kImagenetStd);
-  return e;
+  return with_normalisation(e);
 }
 
 /// FixEfficientNet: no released file, made from timm's `timm_name` weights by FixRes fine-tuning.
 ZooEntry fix_efficientnet(const std::string& model, const std::string& timm_name) {
   ZooEntry e(model, "EfficientNet");
   e.efficientnet_model(timm_name).file("README_FixEfficientNet.md").note(kPlus);
-  e.mean(models::kImagenetMean).std(models::kImagenetStd);
-  return e;
+  return with_normalisation(e);
 }
 
 }  // namespace
@@ -60,28 +62,27 @@ const std::vector<ZooEntry>& zoo_entries() {
 const std::vector<ZooEntry>& timm_zoo_entries() {
   // timm's hub files: https://huggingface.co/timm/<name>.<tag>/resolve/main/model.safetensors;
   // top-1/top-5 from timm v0.9.2 results/results-imagenet.csv (img_size, crop_pct as listed).
-  auto row = [](const std::string& architecture, const std::string& tag, bool half, const std::string& params) {
+  auto row = [](const std::string& architecture, const std::string& tag, const std::string& params) {
     const std::string name = architecture + "." + tag;
     ZooEntry e(name, architecture);
     e.origin("timm").url("https://huggingface.co/timm/" + name + "/resolve/main/model.safetensors");
     e.save_as(name + ".safetensors").file(name + ".safetensors").parameters(params);
-    e.mean(half ? models::kHalfMeanStd : models::kImagenetMean).std(half ? models::kHalfMeanStd : models::kImagenetStd);
-    return e;
+    return with_normalisation(e);
   };
   static const std::vector<ZooEntry> entries = {
-      row("vit_tiny_patch16_224", "augreg_in21k_ft_in1k", true, "5.7M").test_size(224).top1(75.454).top5(92.848),
-      row("vit_small_patch16_224", "augreg_in21k_ft_in1k", true, "22.1M").test_size(224).top1(81.402).top5(96.134),
-      row("vit_base_patch16_224", "augreg2_in21k_ft_in1k", true, "86.6M").test_size(224).top1(85.106).top5(97.534),
-      row("vit_base_patch16_384", "augreg_in21k_ft_in1k", true, "86.9M").test_size(384).top1(86.006).top5(98.000),
-      row("vit_large_patch16_224", "augreg_in21k_ft_in1k", true, "304.3M").test_size(224).top1(85.842).top5(97.824),
-      row("deit_tiny_patch16_224", "fb_in1k", false, "5.7M").test_size(224).top1(72.168).top5(91.118),
-      row("deit_small_patch16_224", "fb_in1k", false, "22.1M").test_size(224).top1(79.856).top5(95.052),
-      row("deit_base_patch16_224", "fb_in1k", false, "86.6M").test_size(224).top1(81.998).top5(95.734),
-      row("deit_base_patch16_384", "fb_in1k", false, "86.9M").test_size(384).top1(83.106).top5(96.372),
-      row("convnext_tiny", "fb_in1k", false, "28.6M").test_size(288).crop_pct(1.0).top1(82.700).top5(96.136),
-      row("convnext_small", "fb_in1k", false, "50.2M").test_size(288).crop_pct(1.0).top1(83.706).top5(96.810),
-      row("convnext_base", "fb_in1k", false, "88.6M").test_size(288).crop_pct(1.0).top1(84.434).top5(96.972),
-      row("convnext_large", "fb_in1k", false, "197.8M").test_size(288).crop_pct(1.0).top1(84.846).top5(97.212),
+      row("vit_tiny_patch16_224", "augreg_in21k_ft_in1k", "5.7M").test_size(224).top1(75.454).top5(92.848),
+      row("vit_small_patch16_224", "augreg_in21k_ft_in1k", "22.1M").test_size(224).top1(81.402).top5(96.134),
+      row("vit_base_patch16_224", "augreg2_in21k_ft_in1k", "86.6M").test_size(224).top1(85.106).top5(97.534),
+      row("vit_base_patch16_384", "augreg_in21k_ft_in1k", "86.9M").test_size(384).top1(86.006).top5(98.000),
+      row("vit_large_patch16_224", "augreg_in21k_ft_in1k", "304.3M").test_size(224).top1(85.842).top5(97.824),
+      row("deit_tiny_patch16_224", "fb_in1k", "5.7M").test_size(224).top1(72.168).top5(91.118),
+      row("deit_small_patch16_224", "fb_in1k", "22.1M").test_size(224).top1(79.856).top5(95.052),
+      row("deit_base_patch16_224", "fb_in1k", "86.6M").test_size(224).top1(81.998).top5(95.734),
+      row("deit_base_patch16_384", "fb_in1k", "86.9M").test_size(384).top1(83.106).top5(96.372),
+      row("convnext_tiny", "fb_in1k", "28.6M").test_size(288).crop_pct(1.0).top1(82.700).top5(96.136),
+      row("convnext_small", "fb_in1k", "50.2M").test_size(288).crop_pct(1.0).top1(83.706).top5(96.810),
+      row("convnext_base", "fb_in1k", "88.6M").test_size(288).crop_pct(1.0).top1(84.434).top5(96.972),
+      row("convnext_large", "fb_in1k", "197.8M").test_size(288).crop_pct(1.0).top1(84.846).top5(97.212),
   };
   return entries;
 }

@@ -5,6 +5,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "fixres/models/finetune_policy.h"
 #include "fixres/data/loader.h"
 #include "fixres/data/pipeline.h"
 #include "fixres/data/sampler.h"

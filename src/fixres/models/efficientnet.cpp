@@ -4,7 +4,6 @@
 
 #include "fixres/models/efficientnet_blocks.h"
 #include "fixres/models/layers.h"
-#include "fixres/core/normalisation.h"
 
 namespace fixres::models {
 
@@ -31,37 +30,6 @@ void init_weights_goog(torch::nn::Module& model) {
 }
 
 }  // namespace
-
-const std::vector<EfficientNetVariant>& efficientnet_variants() {
-  // (channel, depth) multipliers and input sizes from timm's efficientnet.py; Fix test sizes
-  // from the FixEfficientNet table (without / with extra data, i.e. _ap / _ns weights).
-  struct Base {
-    const char* id;
-    double width, depth;
-    int size, fix_size, fix_size_ns;
-  };
-  static const Base bases[] = {
-      {"b0", 1.0, 1.0, 224, 320, 320}, {"b1", 1.0, 1.1, 240, 384, 384}, {"b2", 1.1, 1.2, 260, 420, 420},
-      {"b3", 1.2, 1.4, 300, 472, 472}, {"b4", 1.4, 1.8, 380, 512, 472}, {"b5", 1.6, 2.2, 456, 576, 576},
-      {"b6", 1.8, 2.6, 528, 576, 680}, {"b7", 2.0, 3.1, 600, 632, 632}, {"b8", 2.2, 3.6, 672, 800, 800},
-  };
-  static const std::vector<EfficientNetVariant> variants = [] {
-    std::vector<EfficientNetVariant> rows;
-    for (const auto& b : bases) {
-      const std::string name = std::string("tf_efficientnet_") + b.id;
-      rows.push_back({name, b.width, b.depth, b.size, b.fix_size, kImagenetMean, kImagenetStd});
-      rows.push_back({name + "_ap", b.width, b.depth, b.size, b.fix_size, kHalfMeanStd, kHalfMeanStd});
-      if (std::string(b.id) != "b8") {
-        rows.push_back({name + "_ns", b.width, b.depth, b.size, b.fix_size_ns, kImagenetMean, kImagenetStd});
-      }
-    }
-    rows.push_back({"tf_efficientnet_l2", 4.3, 5.3, 800, 600, kImagenetMean, kImagenetStd});
-    rows.push_back({"tf_efficientnet_l2_ns", 4.3, 5.3, 800, 600, kImagenetMean, kImagenetStd});
-    rows.push_back({"tf_efficientnet_l2_ns_475", 4.3, 5.3, 475, 600, kImagenetMean, kImagenetStd});
-    return rows;
-  }();
-  return variants;
-}
 
 EfficientNetImpl::EfficientNetImpl(const EfficientNetOptions& options_) : options(options_) {
   using efficientnet::BlockConfig;

@@ -34,19 +34,7 @@ struct EfficientNetOptions {
   TORCH_ARG(std::vector<std::vector<std::string>>, arch_def) = efficientnet::efficientnet_arch_def();
 };
 
-/// One named timm variant (tf_efficientnet_b0, tf_efficientnet_b0_ap, …, tf_efficientnet_l2_ns).
-struct EfficientNetVariant {
-  std::string name;
-  double channel_multiplier;
-  double depth_multiplier;
-  int train_size;                ///< timm's default input size for these weights
-  int fix_test_size;             ///< FixEfficientNet's test resolution (README_FixEfficientNet.md)
-  std::array<float, 3> mean;     ///< the normalisation the weights were trained with
-  std::array<float, 3> std;
-};
-
-/// Every tf_efficientnet name FixRes's --EfficientNet-models accepts, in table order.
-const std::vector<EfficientNetVariant>& efficientnet_variants();
+// The named variants (tf_efficientnet_b0 … l2_ns_475): rows of fixres/core/architecture_table.h.
 
 /// Children: conv_stem, bn1, blocks (stages "0"…"6", blocks "0"…), conv_head, bn2,
 /// global_pool, classifier. Initialised as timm's _init_weight_goog.

@@ -121,19 +121,6 @@ std::vector<std::vector<BlockArgs>> decode_arch_def(const std::vector<std::vecto
   return stages;
 }
 
-std::int64_t make_divisible(double value, std::int64_t divisor) {
-  const auto d = static_cast<double>(divisor);
-  std::int64_t rounded = static_cast<std::int64_t>(value + d / 2.0) / divisor * divisor;
-  rounded = std::max(divisor, rounded);
-  if (static_cast<double>(rounded) < 0.9 * value) rounded += divisor;
-  return rounded;
-}
-
-std::int64_t round_channels(std::int64_t channels, double multiplier, std::int64_t divisor) {
-  if (multiplier == 0.0) return channels;
-  return make_divisible(static_cast<double>(channels) * multiplier, divisor);
-}
-
 const std::vector<std::vector<std::string>>& efficientnet_arch_def() {
   static const std::vector<std::vector<std::string>> def = {
       {"ds_r1_k3_s1_e1_c16_se0.25"},  {"ir_r2_k3_s2_e6_c24_se0.25"},  {"ir_r2_k5_s2_e6_c40_se0.25"},

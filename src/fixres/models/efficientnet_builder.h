@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "fixres/core/channel_rounding.h"
+
 namespace fixres::models::efficientnet {
 
 /// Block kinds of the EfficientNet family ("ds"/"dsa": depthwise-separable, "ir": inverted
@@ -35,11 +37,7 @@ BlockArgs decode_block(const std::string& block, std::int64_t& repeats);
 std::vector<std::vector<BlockArgs>> decode_arch_def(const std::vector<std::vector<std::string>>& arch_def,
                                                     double depth_multiplier);
 
-/// timm's make_divisible(v, divisor, round_limit=0.9).
-std::int64_t make_divisible(double value, std::int64_t divisor = 8);
-
-/// timm's round_channels: make_divisible(channels·multiplier, divisor).
-std::int64_t round_channels(std::int64_t channels, double multiplier, std::int64_t divisor = 8);
+// make_divisible and round_channels: fixres/core/channel_rounding.h.
 
 /// The EfficientNet-B0 stage definitions of timm's _gen_efficientnet.
 const std::vector<std::vector<std::string>>& efficientnet_arch_def();

@@ -8,15 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "fixres/core/architecture_table.h"
+
 namespace fixres::models {
 
-struct FinetunePolicy {
-  /// State-dict prefixes (dotted module paths, or parameter names such as a ViT's `pos_embed`)
-  /// whose parameters train (requires_grad); all other parameters freeze.
-  std::vector<std::string> trainable;
-  /// Dotted module paths put in train mode; the rest of the model is in eval mode.
-  std::vector<std::string> train_mode;
-};
+// FinetunePolicy (the data): fixres/core/architecture_table.h.
 
 /// Applies `policy` to `model`: requires_grad on exactly the parameters under `trainable`,
 /// model.eval() then train() on each `train_mode` module. Throws naming a path that does not
