@@ -7,6 +7,32 @@
 
 namespace fixres::cli {
 
+namespace {
+
+/// The loss and optimisation flags of the post-FixRes recipes.
+void add_recipe_flags(CLI::App& app, engine::TrainingOptions& options) {
+  app.add_option("--lr-schedule", options.lr_schedule,
+                 "step: the seed's StepLR(30, 0.1) per epoch; cosine: per step down to --min-lr at the last step; "
+                 "constant")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"step", "cosine", "constant"}));
+  app.add_option("--warmup-epochs", options.warmup_epochs,
+                 "Linear warmup per step from 1% of the LR over this many epochs (may be fractional)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--min-lr", options.min_lr, "Final LR of the cosine schedule")->check(CLI::NonNegativeNumber);
+  app.add_option("--label-smoothing", options.label_smoothing,
+                 "Cross-entropy against (1-e)*one-hot + e/classes (PyTorch's label_smoothing)")
+      ->check(CLI::Range(0.0, 0.999));
+  app.add_option("--grad-accum-steps", options.grad_accum_steps,
+                 "Average the gradients of K batches per optimiser step (effective batch K*batch*world; the LR "
+                 "scales with it)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--clip-grad", options.clip_grad, "Clip the gradients' total L2 norm to NORM before each step (0: off)")
+      ->check(CLI::NonNegativeNumber);
+}
+
+}  // namespace
+
 void add_training_flags(CLI::App& app, const TrainingBinding& bind, const TrainingDefaults& defaults) {
   engine::TrainingOptions& options = bind.options;
   options.epochs = defaults.epochs;
@@ -43,6 +69,7 @@ void add_training_flags(CLI::App& app, const TrainingBinding& bind, const Traini
   app.add_option("--max-iterations", options.max_iterations, "Stop every epoch after N iterations (0: no limit)")
       ->check(CLI::NonNegativeNumber);
   app.add_flag_callback("--no-shuffle", [&options] { options.shuffle = false; }, "Train on the images in dataset order");
+  add_recipe_flags(app, options);
   add_dist_flags(app, options.dist);
   add_cli_flags(app, bind.cli);
 }

@@ -51,6 +51,22 @@ struct TrainingOptions {
   std::int64_t max_iterations = 0;
   /// Evaluate every N epochs (0: only after the last epoch, as the seed).
   int eval_every = 0;
+  /// --lr-schedule: "step" (the seed's StepLR(30, 0.1), per epoch), "cosine" (per step, from the
+  /// scaled LR to --min-lr at the last step) or "constant".
+  std::string lr_schedule = "step";
+  /// --warmup-epochs: a linear warmup per step from 1% of the scaled LR over this many epochs
+  /// (PyTorch's LinearLR(start_factor=0.01) then the schedule, as SequentialLR); 0: none.
+  double warmup_epochs = 0.0;
+  /// --min-lr: where the cosine schedule ends.
+  double min_lr = 0.0;
+  /// --label-smoothing ε: cross-entropy against (1-ε)·one-hot + ε/C (PyTorch's label_smoothing).
+  double label_smoothing = 0.0;
+  /// --grad-accum-steps K: the gradients of K batches are averaged before each optimiser step
+  /// (an effective batch of K·batch·world; the LR scales with it).
+  int grad_accum_steps = 1;
+  /// --clip-grad NORM: the trainable gradients' total L2 norm is clipped to NORM before each step
+  /// (torch.nn.utils.clip_grad_norm_); 0: no clipping.
+  double clip_grad = 0.0;
   dist::DistOptions dist;
 };
 

@@ -7,6 +7,38 @@
 
 namespace fixres::engine {
 
+LrSchedule::LrSchedule(const LrScheduleOptions& options) : options_(options) {
+  const std::string& kind = options.kind();
+  if (kind != "step" && kind != "cosine" && kind != "constant") {
+    throw std::invalid_argument("--lr-schedule: expected step, cosine or constant, got '" + kind + "'");
+  }
+  if (!(options.warmup_epochs() >= 0.0) || options.warmup_epochs() > static_cast<double>(options.epochs())) {
+    throw std::invalid_argument("--warmup-epochs must be between 0 and --epochs, got " +
+                                std::to_string(options.warmup_epochs()));
+  }
+  if (!(options.min_lr() >= 0.0) || (kind == "cosine" && options.min_lr() > options.base_lr())) {
+    throw std::invalid_argument("--min-lr must be >= 0 and at most the learning rate, got " +
+                                std::to_string(options.min_lr()));
+  }
+  total_steps_ = options.epochs() * options.steps_per_epoch();
+  warmup_steps_ = static_cast<std::int64_t>(std::floor(options.warmup_epochs() * static_cast<double>(options.steps_per_epoch())));
+}
+
+double LrSchedule::lr_at(std::int64_t epoch, std::int64_t step) const {
+  const double base = options_.base_lr();
+  const std::int64_t t = epoch * options_.steps_per_epoch() + step;
+  if (t < warmup_steps_) {
+    const double s = options_.warmup_start_factor();
+    return base * (s + (1.0 - s) * static_cast<double>(t) / static_cast<double>(warmup_steps_));
+  }
+  if (options_.kind() == "constant") return base;
+  if (options_.kind() == "step") return StepLr(StepLrOptions(base)).lr_at(epoch);
+  const double span = static_cast<double>(std::max<std::int64_t>(1, total_steps_ - warmup_steps_));
+  const double progress = static_cast<double>(t - warmup_steps_) / span;
+  const double pi = std::acos(-1.0);
+  return options_.min_lr() + (base - options_.min_lr()) * (1.0 + std::cos(pi * progress)) / 2.0;
+}
+
 StepLr::StepLr(const StepLrOptions& options)
     : base_lr_(options.base_lr()), step_size_(options.step_size()), gamma_(options.gamma()) {
   if (step_size_ <= 0) throw std::invalid_argument("StepLR: step size must be positive, got " + std::to_string(step_size_));

@@ -19,6 +19,37 @@ struct StepLrOptions {
   FIXRES_ARG(double, gamma) = 0.1;
 };
 
+/// The per-step learning rate of a run (TrainingOptions' --lr-schedule, --warmup-epochs,
+/// --min-lr) as PyTorch's schedulers stepped once per iteration: SequentialLR([LinearLR(
+/// start_factor=0.01, total_iters=W), MAIN], milestones=[W]) with W = floor(warmup_epochs ·
+/// steps per epoch), MAIN = CosineAnnealingLR(T_max = total steps − W, eta_min = min_lr), or a
+/// constant LR; "step" keeps the seed's StepLR(30, 0.1) by epoch (after the warmup).
+struct LrScheduleOptions {
+  explicit LrScheduleOptions(double base_lr) : base_lr_(base_lr) {}
+  FIXRES_ARG(double, base_lr);
+  FIXRES_ARG(std::string, kind) = "step";  ///< "step", "cosine" or "constant"
+  FIXRES_ARG(double, warmup_epochs) = 0.0;
+  FIXRES_ARG(double, min_lr) = 0.0;
+  FIXRES_ARG(std::int64_t, epochs) = 1;
+  FIXRES_ARG(std::int64_t, steps_per_epoch) = 1;
+  FIXRES_ARG(double, warmup_start_factor) = 0.01;
+};
+
+class LrSchedule {
+ public:
+  /// Throws std::invalid_argument naming the flag for an unknown kind, a negative warmup or a
+  /// --min-lr above the LR.
+  explicit LrSchedule(const LrScheduleOptions& options);
+  /// The LR of iteration `step` (0-based) of epoch `epoch`.
+  double lr_at(std::int64_t epoch, std::int64_t step) const;
+  std::int64_t warmup_steps() const { return warmup_steps_; }
+
+ private:
+  LrScheduleOptions options_;
+  std::int64_t warmup_steps_ = 0;
+  std::int64_t total_steps_ = 0;
+};
+
 class StepLr {
  public:
   explicit StepLr(const StepLrOptions& options);

@@ -111,6 +111,23 @@ void check_training_options(const TrainingOptions& o) {
     throw std::invalid_argument("--max-iterations must be >= 0, got " + std::to_string(o.max_iterations));
   }
   if (!o.save_folder.empty() && o.job_id.empty()) throw std::invalid_argument("--job-id must not be empty");
+  positive(o.grad_accum_steps, "--grad-accum-steps");
+  if (!(o.label_smoothing >= 0.0 && o.label_smoothing < 1.0)) {
+    throw std::invalid_argument("--label-smoothing must be in [0, 1), got " + std::to_string(o.label_smoothing));
+  }
+  if (!(o.clip_grad >= 0.0) || !std::isfinite(o.clip_grad)) {
+    throw std::invalid_argument("--clip-grad must be a finite norm >= 0 (0: off), got " + std::to_string(o.clip_grad));
+  }
+  lr_schedule(o, o.learning_rate, 1);  // --lr-schedule, --warmup-epochs, --min-lr
+}
+
+LrSchedule lr_schedule(const TrainingOptions& o, double scaled_lr, std::int64_t steps_per_epoch) {
+  return LrSchedule(LrScheduleOptions(scaled_lr)
+                        .kind(o.lr_schedule)
+                        .warmup_epochs(o.warmup_epochs)
+                        .min_lr(o.min_lr)
+                        .epochs(o.epochs)
+                        .steps_per_epoch(steps_per_epoch));
 }
 
 ModelSetup TrainingSession::setup_model(std::uint64_t seed, std::int64_t num_classes) const {
@@ -155,6 +172,7 @@ struct Loop {
   Sgd& optimizer;
   dist::GradientReducer& reducer;
   data::Loader& loader;
+  const LrSchedule* schedule = nullptr;
   std::int64_t steps = 0;          ///< iterations per epoch (capped)
   std::int64_t epoch_samples = 0;  ///< images per epoch on this rank (for progress)
   bool sync_checked = false;       ///< --sync-bn verified on the first backward pass
@@ -168,7 +186,8 @@ TrainingResult start_result(const ModelSetup& setup, const TrainingPlan& plan, c
   result.architecture = setup.spec->name;
   result.num_classes = setup.model->num_classes();
   result.input_size = options.input_size;
-  result.scaled_lr = scaled_learning_rate(options.learning_rate, options.batch, ctx.world_size());
+  result.scaled_lr = scaled_learning_rate(options.learning_rate, options.batch * options.grad_accum_steps,
+                                          ctx.world_size());
   result.world_size = ctx.world_size();
   result.seed = options.seed;
   result.is_main = ctx.is_main();
@@ -214,25 +233,52 @@ void check_finite(const Loop& loop, double loss, std::int64_t epoch, std::int64_
                            format_number("%g", lr) + "); stopped, " + last + ". Try a lower --learning-rate.");
 }
 
-/// One SGD step on a batch; returns the batch loss and adds its correct predictions to `correct`.
+/// The optimiser step that closes an accumulation group of `batches` batches (--grad-accum-steps;
+/// fewer at the end of an epoch, whose gradients are rescaled to a mean over those): gradients
+/// averaged over the ranks, clipped when asked, then the SGD update.
+void optimizer_step(Loop& loop, std::int64_t batches) {
+  const std::int64_t k = loop.options.grad_accum_steps;
+  torch::NoGradGuard no_grad;
+  if (batches != k) {
+    for (auto& param : loop.setup.model->parameters()) {
+      if (param.grad().defined()) param.grad().mul_(static_cast<double>(k) / static_cast<double>(batches));
+    }
+  }
+  loop.reducer.reduce();
+  if (loop.options.clip_grad > 0.0) {
+    std::vector<torch::Tensor> trainable;
+    for (auto& param : loop.setup.model->parameters()) {
+      if (param.requires_grad() && param.grad().defined()) trainable.push_back(param);
+    }
+    torch::nn::utils::clip_grad_norm_(trainable, loop.options.clip_grad);
+  }
+  loop.optimizer.step();
+}
+
+/// One batch: forward, loss, backward (accumulated over --grad-accum-steps batches), and the
+/// optimiser step when the group is complete or the epoch ends; returns the batch loss and adds
+/// its correct predictions to `correct`.
 double train_step(Loop& loop, const data::Batch& batch, std::int64_t epoch, std::int64_t step, double lr,
                   std::int64_t& correct) {
   models::Classifier& model = *loop.setup.model;
+  const std::int64_t k = loop.options.grad_accum_steps;
   if (loop.ctx.is_distributed() && !loop.options.dist.sync_bn) loop.ctx.broadcast_buffers(model);
   torch::Tensor x = loop.setup.prepare_input(batch.images);
   torch::Tensor y = batch.labels.to(loop.setup.device);
   torch::Tensor logits = model.forward(x);
-  torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+  namespace F = torch::nn::functional;
+  torch::Tensor loss =
+      F::cross_entropy(logits, y, F::CrossEntropyFuncOptions().label_smoothing(loop.options.label_smoothing));
   const double loss_value = loss.item<double>();
   check_finite(loop, loss_value, epoch, step, lr);
-  loop.optimizer.zero_grad();
-  loss.backward();
+  if (step % k == 0) loop.optimizer.zero_grad();
+  (k > 1 ? loss / static_cast<double>(k) : loss).backward();
   if (!loop.sync_checked && loop.options.dist.sync_bn && loop.ctx.is_distributed()) {
     dist::check_sync_batchnorm_used(model);
     loop.sync_checked = true;
   }
-  loop.reducer.reduce();
-  loop.optimizer.step();
+  const bool group_done = (step + 1) % k == 0;
+  if (group_done || step + 1 == loop.steps) optimizer_step(loop, group_done ? k : (step % k) + 1);
   torch::NoGradGuard no_grad;
   correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
   return loss_value;
@@ -255,8 +301,9 @@ EpochRecord epoch_totals(dist::Context& ctx, std::int64_t epoch, double lr, doub
   return row;
 }
 
-/// Trains epoch `epoch` at learning rate `lr`, batch by batch, with progress.
-EpochRecord train_one_epoch(Loop& loop, std::int64_t epoch, double lr, const std::string& phase) {
+/// Trains epoch `epoch` batch by batch at the schedule's learning rate of each step, with progress.
+EpochRecord train_one_epoch(Loop& loop, std::int64_t epoch, const std::string& phase) {
+  const double lr = loop.schedule->lr_at(epoch, 0);
   double loss_sum = 0.0;
   std::int64_t correct = 0, seen = 0, step = 0;
   const auto start = Clock::now();
@@ -265,7 +312,9 @@ EpochRecord train_one_epoch(Loop& loop, std::int64_t epoch, double lr, const std
     auto batch = loop.loader.next();
     if (!batch) break;
     if (batch->indices.empty()) continue;
-    loss_sum += train_step(loop, *batch, epoch, step, lr, correct);
+    const double step_lr = loop.schedule->lr_at(epoch, step - step % loop.options.grad_accum_steps);
+    loop.optimizer.set_lr(step_lr);
+    loss_sum += train_step(loop, *batch, epoch, step, step_lr, correct);
     seen += static_cast<std::int64_t>(batch->indices.size());
     ++step;
 
@@ -318,11 +367,9 @@ void run_epoch(Loop& loop, const TrainingState& state, std::int64_t epoch, Train
   const TrainingOptions& options = loop.options;
   torch::manual_seed(epoch_seed(options.seed, epoch));
   loop.plan.set_train_mode(*loop.setup.model);
-  const double lr = state.scheduler.lr_at(epoch);
-  loop.optimizer.set_lr(lr);
   const std::string phase = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(options.epochs);
 
-  EpochRecord row = train_one_epoch(loop, epoch, lr, phase);
+  EpochRecord row = train_one_epoch(loop, epoch, phase);
   row.val = evaluate_if_due(loop, epoch);
   if (row.val) {
     accuracy = static_cast<double>(row.val->top1) / static_cast<double>(std::max<std::int64_t>(1, row.val->images));
@@ -384,6 +431,10 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   });
   Loop loop{setup, plan, options, ctx, reporter, folder, optimizer, reducer, loader};
   loop.steps = steps_per_epoch(loader, plan, options);
+  // The schedule counts optimiser steps as the loader's batches (an accumulation group uses the
+  // LR of its first batch).
+  const LrSchedule schedule = lr_schedule(options, result.scaled_lr, loop.steps);
+  loop.schedule = &schedule;
   loop.epoch_samples = std::min(loader.samples_per_epoch(), loop.steps * options.batch);
 
   // The frozen part of the network (fine-tuning: all but the classifier and the layers in train

@@ -25,6 +25,7 @@
 #include "fixres/data/pipeline.h"
 #include "fixres/data/sampler.h"
 #include "fixres/dist/context.h"
+#include "fixres/engine/lr_schedule.h"
 #include "fixres/engine/model_setup.h"
 #include "fixres/core/reporter.h"
 #include "fixres/core/training_config.h"
@@ -54,6 +55,9 @@ std::shared_ptr<const data::Dataset> open_val_set(const TrainingData& data);
 
 /// The seed's linear scaling: 8 * base_lr * batch * world / 512.
 double scaled_learning_rate(double base_lr, int batch, int world_size);
+
+/// The run's per-step learning rate (--lr-schedule, --warmup-epochs, --min-lr) from the scaled LR.
+LrSchedule lr_schedule(const TrainingOptions& options, double scaled_lr, std::int64_t steps_per_epoch);
 
 /// Dataset labels must fit the classifier: more classes than outputs is an error (naming the
 /// dataset and suggesting --num-classes), fewer is a warning (as in the seed, whose 1000-way

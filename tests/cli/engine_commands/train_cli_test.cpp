@@ -44,6 +44,30 @@ TEST(TrainCliTest, WritesJsonLogAndResumes) {
   EXPECT_TRUE(log.contains("after"));
 }
 
+// The recipe flags reach the loop: the first epoch's LR is the warmup's first (1% of the scaled
+// LR), the second the cosine's value at its first step after the warmup (the full scaled LR).
+TEST(TrainCliTest, RecipeFlags) {
+  const auto dir = scratch_dir("train_cli_recipe");
+  const std::string json = (dir / "log.json").string();
+  auto out = testing::run_fixres("train --epochs 2 --train-path " + fixture("images/folder").string() +
+                                 " --no-val --input-size 32 --batch 3 --workers 2 --learning-rate 0.02 "
+                                 "--lr-schedule cosine --warmup-epochs 1 --min-lr 0.0001 --label-smoothing 0.1 "
+                                 "--grad-accum-steps 2 --clip-grad 5 --json " + json);
+  ASSERT_EQ(out.exit_code, 0) << out.output;
+  std::ifstream in(json);
+  const nlohmann::json log = nlohmann::json::parse(in);
+  const double scaled = log.at("scaled_lr").get<double>();
+  EXPECT_DOUBLE_EQ(scaled, 8.0 * 0.02 * 3 * 2 / 512.0);  // batch 3 x 2 accumulated
+  EXPECT_NEAR(log.at("epochs").at(0).at("lr").get<double>(), 0.01 * scaled, 1e-12);
+  EXPECT_NEAR(log.at("epochs").at(1).at("lr").get<double>(), scaled, 1e-12);
+  auto bad = testing::run_fixres("train --epochs 2 --train-path " + fixture("images/folder").string() +
+                                 " --no-val --input-size 32 --lr-schedule cosine --min-lr 1");
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(bad.output.find("--min-lr"), std::string::npos) << bad.output;
+  auto unknown = testing::run_fixres("train --train-path " + fixture("images/folder").string() + " --lr-schedule linear");
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+}
+
 TEST(TrainCliTest, UsageErrors) {
   EXPECT_EQ(testing::run_fixres("train --epochs 1").exit_code, 2);  // no data
   EXPECT_EQ(testing::run_fixres("finetune --train-path x").exit_code, 2);  // no weights
