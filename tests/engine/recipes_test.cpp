@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,8 @@
 #include "fixres/io/checkpoint.h"
 #include "fixres/io/training_checkpoint.h"
 #include "fixres/engine/lr_schedule.h"
+#include "fixres/engine/model_ema.h"
+#include "fixres/io/state_dict.h"
 #include "fixres/engine/training_loop.h"
 #include "fixres/models/registry.h"
 #include "fixres/models/state_dict_loading.h"
@@ -162,6 +165,90 @@ TEST(ClipGradTest, TheFirstUpdateHasTheClippedNorm) {
     squared += ((p0 - p1) / result.scaled_lr - 1e-4 * p0).pow(2).sum().item<double>();
   }
   EXPECT_NEAR(std::sqrt(squared), 1e-3, 1e-3 * 1e-3);
+}
+
+/// A flat float tensor of the nested list `value` (any depth).
+torch::Tensor flat(const nlohmann::json& value) {
+  std::vector<double> out;
+  std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& v) {
+    if (v.is_array()) {
+      for (const auto& item : v) walk(item);
+    } else {
+      out.push_back(v.get<double>());
+    }
+  };
+  walk(value);
+  return torch::tensor(out, torch::kDouble);
+}
+
+void load_state(torch::nn::Module& module, const nlohmann::json& state) {
+  torch::NoGradGuard no_grad;
+  auto assign = [&](const std::string& name, torch::Tensor t) {
+    t.copy_(flat(state.at(name)).to(t.scalar_type()).view(t.sizes()));
+  };
+  for (auto& p : module.named_parameters()) assign(p.key(), p.value());
+  for (auto& b : module.named_buffers()) assign(b.key(), b.value());
+}
+
+// timm's ModelEmaV2 applied to the same sequence of weights (a Linear and a BatchNorm1d, whose
+// counter is an integer the update truncates).
+TEST(ModelEmaTest, MatchesTimmsModelEmaV2) {
+  const nlohmann::json c = read_fixture("ema.json");
+  torch::nn::Sequential model(torch::nn::Linear(4, 3), torch::nn::BatchNorm1d(3));
+  load_state(*model, c.at("initial"));
+  ModelEma ema(*model, c.at("decay").get<double>());
+  for (const auto& state : c.at("states")) {
+    load_state(*model, state);
+    ema.update();
+  }
+  const io::StateDict average = ema.state_dict();
+  ASSERT_EQ(average.size(), c.at("average").size());
+  for (const auto& [name, raw] : average) {
+    const torch::Tensor ours = models::to_torch(raw).to(torch::kDouble).flatten();
+    const torch::Tensor want = flat(c.at("average").at(name));
+    EXPECT_LE((ours - want).abs().max().item<double>(), 1e-6) << name;
+  }
+  // The guard swaps the average in and the model's own values back, bit for bit.
+  const torch::Tensor before = model[0]->as<torch::nn::Linear>()->weight.clone();
+  {
+    const ModelEma::Swap swap(ema);
+    EXPECT_FALSE(torch::equal(model[0]->as<torch::nn::Linear>()->weight, before));
+  }
+  EXPECT_TRUE(torch::equal(model[0]->as<torch::nn::Linear>()->weight, before));
+}
+
+// A fine-tuning run keeps, evaluates, saves and resumes the average; --use-ema loads it.
+TEST(ModelEmaTest, SavedBesideTheModelAndResumed) {
+  const auto dir = scratch_dir("recipes_ema");
+  io::StateDict initial;
+  const std::string weights = deit_weights(dir, &initial);
+  FinetuneConfig config = one_step(weights, dir, "ema");
+  config.data.val_folder = fixture("images/folder").string();
+  config.training.batch = 3;
+  config.training.epochs = 2;
+  config.training.model_ema = 0.5;
+  config.training.eval_every = 1;
+  run_finetune(config);
+  config.training.epochs = 3;
+  const TrainingResult resumed = run_finetune(config);
+  EXPECT_EQ(resumed.start_epoch, 2);
+  ASSERT_TRUE(resumed.after_ema.has_value());
+  EXPECT_EQ(resumed.after_ema->images, 9);
+  ASSERT_EQ(resumed.epochs.size(), 3u);
+  EXPECT_TRUE(resumed.epochs[0].val_ema.has_value());
+  const auto checkpoint = io::read_training_checkpoint((dir / "ema" / "checkpoint.pth").string());
+  ASSERT_TRUE(checkpoint.model_ema.has_value());
+  ASSERT_EQ(checkpoint.model_ema->size(), checkpoint.model.size());
+  // The average trails the model: with decay 0.5 over 9 steps it is neither the start nor the end.
+  const auto start = tensor_of(initial, "head.weight"), end = tensor_of(checkpoint.model, "head.weight");
+  const auto average = tensor_of(*checkpoint.model_ema, "head.weight");
+  EXPECT_GT((average - end).norm().item<double>(), 0.0);
+  EXPECT_GT((average - start).norm().item<double>(), 0.0);
+  // A frozen tensor's average stays the tensor (decay·x + (1−decay)·x, within rounding).
+  EXPECT_LE((tensor_of(*checkpoint.model_ema, "blocks.0.mlp.fc1.weight") - tensor_of(initial, "blocks.0.mlp.fc1.weight"))
+                .abs().max().item<double>(), 1e-6);
+  EXPECT_EQ(io::read_state_dict((dir / "ema" / "checkpoint.pth").string(), "model_ema").size(), checkpoint.model.size());
+  EXPECT_THROW(io::read_state_dict(weights, "model_ema"), std::runtime_error);
 }
 
 }  // namespace

@@ -22,6 +22,8 @@ void add_model_flags(CLI::App& app, engine::ModelConfig& model, bool weights_req
   app.add_flag_callback("--non-strict", [&model] { model.strict = false; },
                         "Allow missing/unexpected weights (default: every tensor must load)");
   app.add_option("--device", model.device, "cpu or cuda[:index]")->capture_default_str();
+  app.add_flag("--use-ema", model.use_ema,
+               "Load the checkpoint's 'model_ema' (the weights' moving average a --model-ema run saves) instead of 'model'");
   app.add_flag("--verbose", model.verbose, "Errors list everything (a load report: every key, not the first ten)");
   auto triplet = [](std::optional<std::array<float, 3>>& target) {
     return [&target](const std::vector<float>& v) { target = std::array<float, 3>{v[0], v[1], v[2]}; };

@@ -29,6 +29,10 @@ void add_recipe_flags(CLI::App& app, engine::TrainingOptions& options) {
       ->check(CLI::PositiveNumber);
   app.add_option("--clip-grad", options.clip_grad, "Clip the gradients' total L2 norm to NORM before each step (0: off)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--model-ema", options.model_ema,
+                 "Keep timm's ModelEmaV2 average of the weights with this decay (e.g. 0.9998), evaluated beside the "
+                 "model and saved as the checkpoint's 'model_ema' (evaluate/extract --use-ema)")
+      ->check(CLI::Range(0.0, 0.999999999));
 }
 
 }  // namespace
@@ -85,6 +89,7 @@ void resolve_training_folders(engine::TrainingData& data, const CliFlags& cli) {
 void report_training(const engine::TrainingResult& result, const std::string& json_path) {
   if (result.before) print_line("Before fine-tuning: " + engine::format_topk(*result.before));
   if (result.after) print_line((result.before ? "After fine-tuning:  " : "") + engine::format_topk(*result.after));
+  if (result.after_ema) print_line("EMA of the weights: " + engine::format_topk(*result.after_ema));
   if (!result.checkpoint_folder.empty()) print_line("Checkpoints: " + result.checkpoint_folder);
   write_json(json_path, engine::training_result_json(result));
 }

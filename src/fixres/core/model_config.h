@@ -42,6 +42,9 @@ struct ModelConfig {
   /// --drop-path-rate: stochastic depth of EfficientNet, ViT/DeiT and ConvNeXt in training
   /// (unset: the builders' 0).
   std::optional<double> drop_path_rate;
+  /// --use-ema: the weights are the checkpoint's `model_ema` (saved by a --model-ema run), not
+  /// its 'model'.
+  bool use_ema = false;
   /// --verbose: a load report names every key (default: the first ten of each kind, for a person
   /// to read; the C++ functions of models/ name every key unless told otherwise).
   bool verbose = false;

@@ -67,6 +67,10 @@ struct TrainingOptions {
   /// --clip-grad NORM: the trainable gradients' total L2 norm is clipped to NORM before each step
   /// (torch.nn.utils.clip_grad_norm_); 0: no clipping.
   double clip_grad = 0.0;
+  /// --model-ema DECAY: keep timm's ModelEmaV2 average of the weights (updated after every
+  /// optimiser step), evaluate it beside the model and save it as the checkpoint's `model_ema`;
+  /// 0: none.
+  double model_ema = 0.0;
   dist::DistOptions dist;
 };
 
@@ -81,6 +85,7 @@ struct EpochRecord {
   double seconds = 0.0;             ///< training wall time of the epoch (evaluation excluded)
   double images_per_second = 0.0;   ///< images / seconds (all ranks)
   std::optional<TopkCounts> val;    ///< when evaluated after this epoch
+  std::optional<TopkCounts> val_ema;  ///< the --model-ema average, evaluated with `val`
 };
 
 /// The record of a run, kept once: what the checkpoint folder's fixres_run.json holds (and a
@@ -107,6 +112,7 @@ struct TrainingResult : RunRecord {
   std::string weights_source;
   /// Accuracy after the last epoch.
   std::optional<TopkCounts> after;
+  std::optional<TopkCounts> after_ema;  ///< of the --model-ema average
   std::int64_t start_epoch = 0;  ///< first epoch this run trained (> 0 when resumed)
   std::string resumed_from;      ///< the checkpoint resumed from, or empty
   std::string checkpoint_folder; ///< save_folder/job_id, or empty
@@ -134,6 +140,10 @@ inline void to_json(nlohmann::json& j, const EpochRecord& r) {
     j["val_top5"] = r.val->top5_percent();
     j["val"] = *r.val;
   }
+  if (r.val_ema) {
+    j["val_ema_top1"] = r.val_ema->top1_percent();
+    j["val_ema"] = *r.val_ema;
+  }
 }
 
 inline void from_json(const nlohmann::json& j, EpochRecord& r) {
@@ -146,6 +156,7 @@ inline void from_json(const nlohmann::json& j, EpochRecord& r) {
   r.seconds = j.at("seconds").get<double>();
   r.images_per_second = j.at("images_per_second").get<double>();
   if (j.contains("val")) r.val = j.at("val").get<TopkCounts>();
+  if (j.contains("val_ema")) r.val_ema = j.at("val_ema").get<TopkCounts>();
 }
 
 /// The result as the CLI's --json file shows it.
@@ -166,6 +177,7 @@ inline nlohmann::json training_result_json(const TrainingResult& r) {
                       {"epochs", r.epochs}};
   if (r.before) j["before"] = *r.before;
   if (r.after) j["after"] = *r.after;
+  if (r.after_ema) j["after_ema"] = *r.after_ema;
   return j;
 }
 

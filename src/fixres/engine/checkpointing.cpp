@@ -63,6 +63,7 @@ std::string save_checkpoint(const CheckpointFolder& folder, std::int64_t epoch, 
   checkpoint.epoch = epoch + 1;
   checkpoint.accuracy = accuracy;
   checkpoint.model = models::module_state_dict(state.model);
+  if (state.ema) checkpoint.model_ema = state.ema->state_dict();
   checkpoint.optimizer = state.optimizer.state(state.scheduler.base_lr());
   checkpoint.lr_scheduler = state.scheduler.state(epoch);
 
@@ -122,6 +123,10 @@ std::optional<Resumed> resume_from_checkpoint(const CheckpointFolder& folder, co
   }
   try {
     state.optimizer.load_state(checkpoint.optimizer, resumed.path);
+    if (state.ema) {
+      if (!checkpoint.model_ema) throw std::runtime_error(resumed.path + ": no 'model_ema' to resume --model-ema from");
+      state.ema->load(*checkpoint.model_ema, resumed.path);
+    }
     state.scheduler.check_state(checkpoint.lr_scheduler, resumed.path);
   } catch (const std::exception& e) {
     refuse(folder, models::error_text(e));

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "fixres/engine/lr_schedule.h"
+#include "fixres/engine/model_ema.h"
 #include "fixres/engine/optimizer.h"
 #include "fixres/core/training_config.h"
 #include "fixres/models/classifier.h"
@@ -59,6 +60,7 @@ struct TrainingState {
   models::Classifier& model;
   Sgd& optimizer;
   const StepLr& scheduler;
+  ModelEma* ema = nullptr;  ///< --model-ema's average, saved as `model_ema` and resumed
 };
 
 /// After epoch `epoch` (0-based): writes the record, checkpoint_<epoch>.pth, then checkpoint.pth,

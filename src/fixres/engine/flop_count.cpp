@@ -1,5 +1,7 @@
 #include "fixres/engine/flop_count.h"
 
+#include <algorithm>
+
 #include <ATen/record_function.h>
 
 #include <cstdint>
@@ -9,7 +11,7 @@ namespace fixres::engine {
 namespace {
 
 thread_local double multiply_adds = 0.0;
-thread_local int inside_linear = 0;  // aten::linear may run as aten::addmm: count one of them
+thread_local int inside_linear = 0;  // aten::linear/matmul may run as addmm/mm/bmm: count the outer op
 
 double numel(c10::IntArrayRef shape) {
   double n = 1.0;
@@ -21,10 +23,15 @@ double numel(c10::IntArrayRef shape) {
 double convolution_multiply_adds(c10::ArrayRef<const c10::IValue> in) {
   const auto input = in[0].toTensor().sizes(), weight = in[1].toTensor().sizes();
   const auto stride = in[3].toIntVector(), padding = in[4].toIntVector(), dilation = in[5].toIntVector();
+  // A one-element list applies to every spatial dimension (torch.conv2d(x, w) passes [1]).
+  auto at = [](const std::vector<std::int64_t>& values, std::size_t d) {
+    return values.empty() ? std::int64_t{0} : values[std::min(d, values.size() - 1)];
+  };
   double out_positions = static_cast<double>(input[0]) * static_cast<double>(weight[0]);
   for (std::size_t d = 0; d + 2 < input.size(); ++d) {
-    const std::int64_t span = dilation[d] * (weight[d + 2] - 1) + 1;
-    out_positions *= static_cast<double>((input[d + 2] + 2 * padding[d] - span) / stride[d] + 1);
+    const std::int64_t span = std::max<std::int64_t>(1, at(dilation, d)) * (weight[d + 2] - 1) + 1;
+    const std::int64_t step = std::max<std::int64_t>(1, at(stride, d));
+    out_positions *= static_cast<double>((input[d + 2] + 2 * at(padding, d) - span) / step + 1);
   }
   // Each output value sums (in channels / groups) x kernel products: weight's dims 1… exactly.
   return out_positions * numel(weight.slice(1));
@@ -42,11 +49,20 @@ double addmm_multiply_adds(c10::ArrayRef<const c10::IValue> in) {
   return static_cast<double>(a[0]) * static_cast<double>(a[1]) * static_cast<double>(b[1]);
 }
 
+/// aten::matmul(a, b) outside a linear (a ViT's attention): batch dims × rows × inner × columns.
+double matmul_multiply_adds(c10::ArrayRef<const c10::IValue> in) {
+  const auto a = in[0].toTensor().sizes(), b = in[1].toTensor().sizes();
+  if (a.empty() || b.size() < 2) return numel(a);  // vector products: one multiply-add per element
+  return numel(a) * static_cast<double>(b[b.size() - 1]);
+}
+
 std::unique_ptr<at::ObserverContext> enter(const at::RecordFunction& fn) {
   const c10::string_view name(fn.name());
   if (name == "aten::convolution") multiply_adds += convolution_multiply_adds(fn.inputs());
-  if (name == "aten::linear") {
-    if (inside_linear == 0) multiply_adds += linear_multiply_adds(fn.inputs());
+  if (name == "aten::linear" || name == "aten::matmul") {
+    if (inside_linear == 0) {
+      multiply_adds += name == "aten::linear" ? linear_multiply_adds(fn.inputs()) : matmul_multiply_adds(fn.inputs());
+    }
     ++inside_linear;
   }
   if (name == "aten::addmm" && inside_linear == 0) multiply_adds += addmm_multiply_adds(fn.inputs());
@@ -54,7 +70,8 @@ std::unique_ptr<at::ObserverContext> enter(const at::RecordFunction& fn) {
 }
 
 void leave(const at::RecordFunction& fn, at::ObserverContext*) {
-  if (c10::string_view(fn.name()) == "aten::linear") --inside_linear;
+  const c10::string_view name(fn.name());
+  if (name == "aten::linear" || name == "aten::matmul") --inside_linear;
 }
 
 }  // namespace

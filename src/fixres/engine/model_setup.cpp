@@ -166,7 +166,9 @@ ModelSetup setup_model(const ResolvedModel& model, const Reporter& reporter) {
   setup.protocol_note = model.protocol_note;
 
   io::StateDict weights;
-  if (!config.weight_path.empty()) weights = io::read_state_dict(config.weight_path);
+  if (!config.weight_path.empty()) {
+    weights = config.use_ema ? io::read_state_dict(config.weight_path, "model_ema") : io::read_state_dict(config.weight_path);
+  }
   setup.model = build_network(model, weights, reporter);
 
   if (config.weight_path.empty()) {

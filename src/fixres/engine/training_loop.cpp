@@ -112,6 +112,9 @@ void check_training_options(const TrainingOptions& o) {
   }
   if (!o.save_folder.empty() && o.job_id.empty()) throw std::invalid_argument("--job-id must not be empty");
   positive(o.grad_accum_steps, "--grad-accum-steps");
+  if (o.model_ema != 0.0 && !(o.model_ema > 0.0 && o.model_ema < 1.0)) {
+    throw std::invalid_argument("--model-ema: the decay must be in (0, 1), e.g. 0.9998; got " + std::to_string(o.model_ema));
+  }
   if (!(o.label_smoothing >= 0.0 && o.label_smoothing < 1.0)) {
     throw std::invalid_argument("--label-smoothing must be in [0, 1), got " + std::to_string(o.label_smoothing));
   }
@@ -173,6 +176,7 @@ struct Loop {
   dist::GradientReducer& reducer;
   data::Loader& loader;
   const LrSchedule* schedule = nullptr;
+  ModelEma* ema = nullptr;         ///< --model-ema, updated after every optimiser step
   std::int64_t steps = 0;          ///< iterations per epoch (capped)
   std::int64_t epoch_samples = 0;  ///< images per epoch on this rank (for progress)
   bool sync_checked = false;       ///< --sync-bn verified on the first backward pass
@@ -253,6 +257,7 @@ void optimizer_step(Loop& loop, std::int64_t batches) {
     torch::nn::utils::clip_grad_norm_(trainable, loop.options.clip_grad);
   }
   loop.optimizer.step();
+  if (loop.ema) loop.ema->update();
 }
 
 /// One batch: forward, loss, backward (accumulated over --grad-accum-steps batches), and the
@@ -351,7 +356,8 @@ void log_epoch(const Reporter& reporter, const std::string& phase, const EpochRe
                    format_number("%.1f", row.images_per_second) + " img/s" +
                    (row.val ? ", val top-1 " + format_number("%.2f", row.val->top1_percent()) + " top-5 " +
                                   format_number("%.2f", row.val->top5_percent())
-                            : std::string()));
+                            : std::string()) +
+                   (row.val_ema ? ", EMA top-1 " + format_number("%.2f", row.val_ema->top1_percent()) : std::string()));
 }
 
 /// Iterations per epoch: the loader's batches, capped by the command and by --max-iterations.
@@ -371,6 +377,11 @@ void run_epoch(Loop& loop, const TrainingState& state, std::int64_t epoch, Train
 
   EpochRecord row = train_one_epoch(loop, epoch, phase);
   row.val = evaluate_if_due(loop, epoch);
+  if (row.val && loop.ema) {
+    const ModelEma::Swap average(*loop.ema);
+    row.val_ema = evaluate_val(loop.setup, loop.plan, options, loop.ctx, loop.reporter, "evaluate EMA");
+    if (epoch + 1 == options.epochs) result.after_ema = row.val_ema;
+  }
   if (row.val) {
     accuracy = static_cast<double>(row.val->top1) / static_cast<double>(std::max<std::int64_t>(1, row.val->images));
     if (epoch + 1 == options.epochs) result.after = row.val;
@@ -411,7 +422,9 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   ParameterLists params = parameter_lists(model);
   Sgd optimizer(params.all, SgdOptions().lr(result.scaled_lr).momentum(0.9).dampening(0.0).weight_decay(1e-4));
   const StepLr scheduler(StepLrOptions(result.scaled_lr).step_size(30).gamma(0.1));
-  const TrainingState state{model, optimizer, scheduler};
+  std::optional<ModelEma> ema;
+  if (options.model_ema > 0.0) ema.emplace(model, options.model_ema);
+  const TrainingState state{model, optimizer, scheduler, ema ? &*ema : nullptr};
   double accuracy = 0.0;
   result.start_epoch = resume_run(folder, state, options, result, accuracy, reporter);
 
@@ -435,6 +448,7 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   // LR of its first batch).
   const LrSchedule schedule = lr_schedule(options, result.scaled_lr, loop.steps);
   loop.schedule = &schedule;
+  loop.ema = state.ema;
   loop.epoch_samples = std::min(loader.samples_per_epoch(), loop.steps * options.batch);
 
   // The frozen part of the network (fine-tuning: all but the classifier and the layers in train

@@ -59,4 +59,13 @@ StateDict read_state_dict(const std::string& path) {
   return to_state_dict(dict, true, path + " (" + where + ")");
 }
 
+StateDict read_state_dict(const std::string& path, const std::string& key) {
+  const Checkpoint checkpoint = read_checkpoint(path);
+  const Value* dict = checkpoint.root.is(Value::Kind::Dict) ? checkpoint.root.as_dict().find(key) : nullptr;
+  if (dict == nullptr || !dict->is(Value::Kind::Dict)) {
+    throw IoError(path, "no '" + key + "' weights in this checkpoint (they are saved by a run with --model-ema)");
+  }
+  return to_state_dict(*dict, true, path + " ('" + key + "')");
+}
+
 }  // namespace fixres::io

@@ -15,6 +15,10 @@ namespace fixres::io {
 /// level; strips a leading 'module.' from every key. Throws with file + reason.
 StateDict read_state_dict(const std::string& path);
 
+/// The weights under root[`key`] only (e.g. "model_ema", the EMA a `--model-ema` run saves beside
+/// 'model'); throws naming the file and the key when there is none.
+StateDict read_state_dict(const std::string& path, const std::string& key);
+
 /// The dict holding the weights: root['model'] or root['state_dict'] when that is a dict, else
 /// root. `*where` (if given) receives "'model'", "'state_dict'" or "top level". Throws
 /// std::runtime_error when no dict is found.

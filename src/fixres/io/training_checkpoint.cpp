@@ -60,9 +60,18 @@ class Reader {
 
 }  // namespace
 
+namespace {
+
+Value weights_value(const StateDict& weights, bool module_prefix) {
+  Value dict = Value::dict(true);
+  for (const auto& [name, tensor] : weights) dict.as_dict().add(module_prefix ? "module." + name : name, Value(tensor));
+  return dict;
+}
+
+}  // namespace
+
 Value training_checkpoint_value(const TrainingCheckpoint& c, bool module_prefix) {
-  Value model = Value::dict(true);
-  for (const auto& [name, tensor] : c.model) model.as_dict().add(module_prefix ? "module." + name : name, Value(tensor));
+  Value model = weights_value(c.model, module_prefix);
 
   Value state = Value::dict();
   for (const auto& [index, buffer] : c.optimizer.momentum_buffers) {
@@ -104,6 +113,7 @@ Value training_checkpoint_value(const TrainingCheckpoint& c, bool module_prefix)
   root.as_dict().add("epoch", Value(c.epoch));
   root.as_dict().add("accuracy", Value(c.accuracy));
   root.as_dict().add("model", model);
+  if (c.model_ema) root.as_dict().add("model_ema", weights_value(*c.model_ema, module_prefix));
   root.as_dict().add("optimizer", optimizer);
   root.as_dict().add("lr_scheduler", scheduler);
   return root;
@@ -115,6 +125,9 @@ TrainingCheckpoint training_checkpoint_from_value(const Value& root, const std::
   c.epoch = r.integer(root, "epoch", "checkpoint");
   c.accuracy = r.number(root, "accuracy", "checkpoint");
   c.model = to_state_dict(r.field(root, "model", "checkpoint"), true, source + " ('model')");
+  if (const Value* ema = root.as_dict().find("model_ema"); ema != nullptr && ema->is(Value::Kind::Dict)) {
+    c.model_ema = to_state_dict(*ema, true, source + " ('model_ema')");
+  }
 
   const Value& optimizer = r.field(root, "optimizer", "checkpoint");
   const Value& state = r.field(optimizer, "state", "optimizer");

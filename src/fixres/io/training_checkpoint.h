@@ -75,6 +75,9 @@ struct TrainingCheckpoint {
   std::int64_t epoch = 0;
   double accuracy = 0.0;
   StateDict model;  // names without 'module.'
+  /// --model-ema: the exponential moving average of the weights (timm's `model_ema` beside
+  /// `model`), when the run keeps one.
+  std::optional<StateDict> model_ema;
   SgdState optimizer;
   StepLrState lr_scheduler;
 };

@@ -68,6 +68,17 @@ INSTANTIATE_TEST_SUITE_P(
                              "head.norm.weight, head.norm.bias, head.fc.weight, head.fc.bias"}),
     [](const ::testing::TestParamInfo<Family>& p) { return p.param.row; });
 
+// The sweep's GFLOPs count the attention's matrix products too: DeiT-S at 224 is 4.6 GMACs
+// (the DeiT paper, timm), 9.2 GFLOPs.
+TEST(FamilyCostTest, DeiTSmallAt224Is46GMacs) {
+  const fs::path dir = scratch_dir("families_gflops");
+  auto r = run_fixres("sweep " + weights_flags("deit_small_patch16_224") + " --sizes 224 --dataset-path " + folder() +
+                      " --json " + quoted((dir / "sweep.json").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const double gflops = read_json_file(dir / "sweep.json")["sizes"][0]["gflops"].get<double>();
+  EXPECT_NEAR(gflops / 2, 4.6, 0.05) << gflops;
+}
+
 TEST(FamilyErrorsTest, SizeThatIsNotAMultipleOfThePatch) {
   auto r = run_fixres("evaluate " + model_flags("deit_small_patch16_224", 200) + " --dataset-path " + folder());
   EXPECT_EQ(r.exit_code, 1) << r.output;

@@ -52,7 +52,7 @@ TEST(TrainCliTest, RecipeFlags) {
   auto out = testing::run_fixres("train --epochs 2 --train-path " + fixture("images/folder").string() +
                                  " --no-val --input-size 32 --batch 3 --workers 2 --learning-rate 0.02 "
                                  "--lr-schedule cosine --warmup-epochs 1 --min-lr 0.0001 --label-smoothing 0.1 "
-                                 "--grad-accum-steps 2 --clip-grad 5 --json " + json);
+                                 "--grad-accum-steps 2 --clip-grad 5 --save-folder " + dir.string() + " --job-id plain --json " + json);
   ASSERT_EQ(out.exit_code, 0) << out.output;
   std::ifstream in(json);
   const nlohmann::json log = nlohmann::json::parse(in);
@@ -60,6 +60,21 @@ TEST(TrainCliTest, RecipeFlags) {
   EXPECT_DOUBLE_EQ(scaled, 8.0 * 0.02 * 3 * 2 / 512.0);  // batch 3 x 2 accumulated
   EXPECT_NEAR(log.at("epochs").at(0).at("lr").get<double>(), 0.01 * scaled, 1e-12);
   EXPECT_NEAR(log.at("epochs").at(1).at("lr").get<double>(), scaled, 1e-12);
+  // --model-ema keeps the average; evaluate --use-ema reads it from the checkpoint.
+  auto ema = testing::run_fixres("train --epochs 1 --train-path " + fixture("images/folder").string() + " --val-path " +
+                                 fixture("images/folder").string() + " --input-size 32 --batch 3 --workers 2 "
+                                 "--model-ema 0.9 --save-folder " + dir.string() + " --job-id ema");
+  ASSERT_EQ(ema.exit_code, 0) << ema.output;
+  EXPECT_NE(ema.output.find("EMA of the weights: Top-1:"), std::string::npos) << ema.output;
+  const std::string checkpoint = (dir / "ema" / "checkpoint.pth").string();
+  auto use = testing::run_fixres("evaluate --architecture ResNet50 --use-ema --weight-path " + checkpoint +
+                                 " --input-size 32 --dataset-path " + fixture("images/folder").string());
+  EXPECT_EQ(use.exit_code, 0) << use.output;
+  auto none = testing::run_fixres("evaluate --architecture ResNet50 --use-ema --weight-path " +
+                                  (dir / "plain" / "checkpoint.pth").string() + " --input-size 32 --dataset-path " +
+                                  fixture("images/folder").string());
+  EXPECT_EQ(none.exit_code, 1) << none.output;
+  EXPECT_NE(none.output.find("no 'model_ema' weights in this checkpoint"), std::string::npos) << none.output;
   auto bad = testing::run_fixres("train --epochs 2 --train-path " + fixture("images/folder").string() +
                                  " --no-val --input-size 32 --lr-schedule cosine --min-lr 1");
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
