@@ -69,6 +69,22 @@ TEST(LrScheduleTest, BadSettingsNameTheFlag) {
   EXPECT_NE(message(LrScheduleOptions(0.1).kind("cosine").min_lr(0.2)).find("--min-lr"), std::string::npos);
 }
 
+TEST(ProgressiveResizeTest, LinearSizesRoundedToTheMultiple) {
+  TrainingOptions o;
+  o.input_size = 224;
+  EXPECT_EQ(epoch_input_size(o, 32, 5), 224);  // off: --input-size
+  o.progressive = {128, 224, 4};
+  std::vector<int> sizes;
+  for (int e = 0; e < 6; ++e) sizes.push_back(epoch_input_size(o, 32, e));
+  EXPECT_EQ(sizes, (std::vector<int>{128, 160, 192, 224, 224, 224}));
+  o.progressive = {160, 192, 3};  // 160, 176, 192: 176 rounds to 192 by 32, stays 176 by 16
+  EXPECT_EQ(epoch_input_size(o, 32, 1), 192);
+  EXPECT_EQ(epoch_input_size(o, 16, 1), 176);
+  EXPECT_EQ(validation_size(o), 192);
+  o.val_size = 224;
+  EXPECT_EQ(validation_size(o), 224);
+}
+
 TEST(LabelSmoothingTest, LossAndGradientMatchPyTorch) {
   const nlohmann::json c = read_fixture("label_smoothing.json");
   const auto rows = c.at("logits").get<std::vector<std::vector<float>>>();

@@ -1,5 +1,7 @@
 #include "fixres/cli/training_flags.h"
 
+#include <sstream>
+
 #include "fixres/cli/command.h"
 #include "fixres/cli/dist_options.h"
 #include "fixres/cli/output.h"
@@ -29,6 +31,23 @@ void add_recipe_flags(CLI::App& app, engine::TrainingOptions& options) {
       ->check(CLI::PositiveNumber);
   app.add_option("--clip-grad", options.clip_grad, "Clip the gradients' total L2 norm to NORM before each step (0: off)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--val-size", options.val_size,
+                 "Test size of the validation passes (default: the training size, --progressive's END)")
+      ->check(CLI::PositiveNumber);
+  app.add_option_function<std::string>(
+      "--progressive",
+      [&options](const std::string& text) {
+        engine::ProgressiveResize p;
+        char c1 = 0, c2 = 0;
+        std::istringstream in(text);
+        if (!(in >> p.start >> c1 >> p.end >> c2 >> p.epochs) || c1 != ':' || c2 != ':' || !in.eof() ||
+            p.start <= 0 || p.end <= 0 || p.epochs <= 0) {
+          throw CLI::ValidationError("--progressive", "expected START:END:EPOCHS (positive integers), got '" + text + "'");
+        }
+        options.progressive = p;
+      },
+      "Grow the training size linearly from START to END over EPOCHS epochs (multiples of 32, of the patch "
+      "for a ViT), then recalibrate the batch norms at END");
   app.add_option("--model-ema", options.model_ema,
                  "Keep timm's ModelEmaV2 average of the weights with this decay (e.g. 0.9998), evaluated beside the "
                  "model and saved as the checkpoint's 'model_ema' (evaluate/extract --use-ema)")

@@ -32,6 +32,16 @@ struct TrainingData {
 };
 
 /// The optimisation and its bookkeeping, as the seed's TrainerConfig.
+/// --progressive START:END:EPOCHS: the training size grows linearly from START (epoch 0) to END
+/// (epoch EPOCHS-1, and every epoch after), each size rounded to a multiple of 32 (of the patch
+/// size for a ViT); at the end the batch-norm statistics are recalibrated at END.
+struct ProgressiveResize {
+  int start = 0;
+  int end = 0;
+  int epochs = 0;
+  bool enabled() const { return epochs > 0; }
+};
+
 struct TrainingOptions {
   int epochs = 1;
   /// --learning-rate: the base LR; the optimiser uses 8 * base * batch * world / 512.
@@ -71,6 +81,10 @@ struct TrainingOptions {
   /// optimiser step), evaluate it beside the model and save it as the checkpoint's `model_ema`;
   /// 0: none.
   double model_ema = 0.0;
+  /// --val-size: the validation passes' test size (torchvision's 176/224: train small, validate
+  /// at the test size); 0: the training size (--progressive's END when growing).
+  int val_size = 0;
+  ProgressiveResize progressive;
   dist::DistOptions dist;
 };
 
@@ -84,6 +98,7 @@ struct EpochRecord {
   std::int64_t iterations = 0;      ///< per rank
   double seconds = 0.0;             ///< training wall time of the epoch (evaluation excluded)
   double images_per_second = 0.0;   ///< images / seconds (all ranks)
+  int input_size = 0;               ///< the epoch's training size (--progressive changes it)
   std::optional<TopkCounts> val;    ///< when evaluated after this epoch
   std::optional<TopkCounts> val_ema;  ///< the --model-ema average, evaluated with `val`
 };
@@ -134,7 +149,7 @@ inline void from_json(const nlohmann::json& j, TopkCounts& c) {
 inline void to_json(nlohmann::json& j, const EpochRecord& r) {
   j = {{"epoch", r.epoch},   {"lr", r.lr},         {"loss", r.loss},
        {"train_top1", r.train_top1}, {"images", r.images}, {"iterations", r.iterations},
-       {"seconds", r.seconds}, {"images_per_second", r.images_per_second}};
+       {"seconds", r.seconds}, {"images_per_second", r.images_per_second}, {"input_size", r.input_size}};
   if (r.val) {
     j["val_top1"] = r.val->top1_percent();
     j["val_top5"] = r.val->top5_percent();
@@ -155,6 +170,7 @@ inline void from_json(const nlohmann::json& j, EpochRecord& r) {
   r.iterations = j.at("iterations").get<std::int64_t>();
   r.seconds = j.at("seconds").get<double>();
   r.images_per_second = j.at("images_per_second").get<double>();
+  r.input_size = j.value("input_size", 0);
   if (j.contains("val")) r.val = j.at("val").get<TopkCounts>();
   if (j.contains("val_ema")) r.val_ema = j.at("val_ema").get<TopkCounts>();
 }

@@ -32,7 +32,8 @@ std::vector<std::pair<std::string, models::BatchNorm2d>> adapted_batchnorms(torc
   std::vector<std::pair<std::string, models::BatchNorm2d>> layers;
   std::set<const torch::nn::Module*> seen;
   for (const auto& path : policy.train_mode) {
-    auto root = models::find_module(model, path);
+    // "": the whole network.
+    auto root = path.empty() ? model.shared_from_this() : models::find_module(model, path);
     for (const auto& item : root->named_modules(path)) {
       auto bn = std::dynamic_pointer_cast<models::BatchNorm2dImpl>(item.value());
       if (bn && seen.insert(bn.get()).second) layers.emplace_back(item.key(), models::BatchNorm2d(bn));
@@ -67,7 +68,8 @@ RecalibrationResult recalibrate_batchnorm(const ModelSetup& setup, std::shared_p
   if (options.images <= 0) {
     throw std::invalid_argument("--calibrate-images must be positive, got " + std::to_string(options.images));
   }
-  auto layers = adapted_batchnorms(*setup.model, setup.spec->finetune);
+  auto layers = adapted_batchnorms(*setup.model, options.all_layers ? models::FinetunePolicy{{}, {""}}
+                                                                      : setup.spec->finetune);
   if (layers.empty()) {
     throw std::runtime_error(setup.spec->name + ": its FixRes fine-tuning policy adapts no batch-norm layer");
   }

@@ -59,6 +59,8 @@ struct RecalibrationOptions {
   std::uint64_t seed = 0;   ///< which K images: the first K of torch.randperm(n) seeded `seed`
   /// The test transform; unset: the model's (ModelSetup::protocol).
   std::optional<data::TestProtocol> protocol;
+  /// Every BatchNorm2d of the network (after `train --progressive`), not only the policy's.
+  bool all_layers = false;
 };
 
 struct RecalibrationResult {

@@ -13,6 +13,7 @@
 #include "fixres/core/format.h"
 #include "fixres/engine/checkpointing.h"
 #include "fixres/engine/inference.h"
+#include "fixres/engine/bn_recalibration.h"
 #include "fixres/engine/lr_schedule.h"
 #include "fixres/engine/optimizer.h"
 #include "fixres/io/atomic_file.h"
@@ -53,7 +54,7 @@ ParameterLists parameter_lists(models::Classifier& model) {
 
 InferenceOptions evaluation_options(const TrainingOptions& options, bool strict_images, const std::string& phase) {
   InferenceOptions o;
-  o.input_size = options.input_size;
+  o.input_size = validation_size(options);
   o.batch = options.batch;
   o.workers = options.workers;
   o.strict_images = strict_images;
@@ -62,6 +63,22 @@ InferenceOptions evaluation_options(const TrainingOptions& options, bool strict_
 }
 
 }  // namespace
+
+int validation_size(const TrainingOptions& options) {
+  if (options.val_size > 0) return options.val_size;
+  return options.progressive.enabled() ? options.progressive.end : options.input_size;
+}
+
+int epoch_input_size(const TrainingOptions& options, int multiple, std::int64_t epoch) {
+  const ProgressiveResize& p = options.progressive;
+  if (!p.enabled()) return options.input_size;
+  const std::int64_t e = std::min<std::int64_t>(epoch, p.epochs - 1);
+  const double exact = p.epochs == 1 ? p.end : p.start + (p.end - p.start) * static_cast<double>(e) / (p.epochs - 1);
+  const int rounded = static_cast<int>(std::lround(exact / multiple)) * multiple;
+  return std::max(multiple, rounded);
+}
+
+int size_multiple(const models::ArchitectureSpec& spec) { return spec.size_multiple > 1 ? spec.size_multiple : 32; }
 
 std::shared_ptr<const data::Dataset> open_train_set(const TrainingData& data) {
   if (data.train_dataset) return data.train_dataset;
@@ -111,6 +128,11 @@ void check_training_options(const TrainingOptions& o) {
     throw std::invalid_argument("--max-iterations must be >= 0, got " + std::to_string(o.max_iterations));
   }
   if (!o.save_folder.empty() && o.job_id.empty()) throw std::invalid_argument("--job-id must not be empty");
+  if (o.val_size < 0) throw std::invalid_argument("--val-size must be positive, got " + std::to_string(o.val_size));
+  if (o.progressive.enabled() && (o.progressive.start <= 0 || o.progressive.end <= 0)) {
+    throw std::invalid_argument("--progressive START:END:EPOCHS: sizes must be positive, got " +
+                                std::to_string(o.progressive.start) + ":" + std::to_string(o.progressive.end));
+  }
   positive(o.grad_accum_steps, "--grad-accum-steps");
   if (o.model_ema != 0.0 && !(o.model_ema > 0.0 && o.model_ema < 1.0)) {
     throw std::invalid_argument("--model-ema: the decay must be in (0, 1), e.g. 0.9998; got " + std::to_string(o.model_ema));
@@ -153,7 +175,11 @@ TrainingSession open_training_session(const ModelConfig& model, const TrainingDa
   TrainingSession session;
   session.model = resolve_model(model);
   check_input_size(options.input_size, *session.model.spec);
-  session.input_size = options.input_size;
+  check_input_size(validation_size(options), *session.model.spec);
+  for (std::int64_t e = 0; e < options.progressive.epochs; ++e) {
+    check_input_size(epoch_input_size(options, size_multiple(*session.model.spec), e), *session.model.spec);
+  }
+  session.input_size = options.progressive.enabled() ? options.progressive.end : options.input_size;
   session.context = dist::init_distributed(options.dist, session.model.device);
   session.model.device = session.context->device();
   session.reporter = rank_reporter(reporter, *session.context);
@@ -174,7 +200,8 @@ struct Loop {
   const CheckpointFolder& folder;
   Sgd& optimizer;
   dist::GradientReducer& reducer;
-  data::Loader& loader;
+  std::unique_ptr<data::Loader> loader;  ///< for the current epoch's training size
+  data::LoaderOptions loader_options;
   const LrSchedule* schedule = nullptr;
   ModelEma* ema = nullptr;         ///< --model-ema, updated after every optimiser step
   std::int64_t steps = 0;          ///< iterations per epoch (capped)
@@ -312,9 +339,9 @@ EpochRecord train_one_epoch(Loop& loop, std::int64_t epoch, const std::string& p
   double loss_sum = 0.0;
   std::int64_t correct = 0, seen = 0, step = 0;
   const auto start = Clock::now();
-  loop.loader.start_epoch(epoch);
+  loop.loader->start_epoch(epoch);
   while (step < loop.steps) {
-    auto batch = loop.loader.next();
+    auto batch = loop.loader->next();
     if (!batch) break;
     if (batch->indices.empty()) continue;
     const double step_lr = loop.schedule->lr_at(epoch, step - step % loop.options.grad_accum_steps);
@@ -332,7 +359,9 @@ EpochRecord train_one_epoch(Loop& loop, std::int64_t epoch, const std::string& p
     progress.detail = "loss " + format_number("%.4f", loss_sum / static_cast<double>(step));
     loop.reporter.progress(progress);
   }
-  return epoch_totals(loop.ctx, epoch, lr, loss_sum, step, correct, seen, seconds_since(start));
+  EpochRecord row = epoch_totals(loop.ctx, epoch, lr, loss_sum, step, correct, seen, seconds_since(start));
+  row.input_size = loop.loader->pipeline().output_size();
+  return row;
 }
 
 /// Top-1/top-5 on the validation set (test transform at the training size).
@@ -360,6 +389,37 @@ void log_epoch(const Reporter& reporter, const std::string& phase, const EpochRe
                    (row.val_ema ? ", EMA top-1 " + format_number("%.2f", row.val_ema->top1_percent()) : std::string()));
 }
 
+/// --progressive: every batch norm's statistics re-estimated at END (the test transform on up to
+/// 2,000 training images, as the sweep's recalibration) before the last evaluation and checkpoint.
+void recalibrate_after_progressive(Loop& loop) {
+  if (adapted_batchnorms(*loop.setup.model, models::FinetunePolicy{{}, {""}}).empty()) return;
+  RecalibrationOptions o;
+  o.input_size = loop.options.progressive.end;
+  o.images = std::min<std::int64_t>(loop.plan.train_set->size(), 2000);
+  o.batch = loop.options.batch;
+  o.workers = loop.options.workers;
+  o.strict_images = loop.plan.strict_images;
+  o.seed = loop.options.seed;
+  o.all_layers = true;
+  const RecalibrationResult r = recalibrate_batchnorm(loop.setup, loop.plan.train_set, o, loop.reporter);
+  loop.reporter.message("batch-norm statistics of " + std::to_string(r.layers.size()) + " layers recalibrated at " +
+                        std::to_string(o.input_size) + " px on " + std::to_string(r.images) + " training images");
+}
+
+/// The training loader at `size` (a new one when --progressive changes the size).
+void open_loader(Loop& loop, int size) {
+  if (loop.loader && loop.loader->pipeline().output_size() == size) return;
+  data::PipelineSpec spec = loop.plan.train_pipeline;
+  spec.size = size;
+  loop.loader.reset();  // its worker threads end before the next loader's start
+  loop.loader = std::make_unique<data::Loader>(loop.plan.train_set, loop.plan.sampler, data::Pipeline(spec),
+                                               loop.loader_options);
+  const Reporter& reporter = loop.reporter;
+  loop.loader->set_on_skip([&reporter](const data::SkippedImage& s) {
+    reporter.message("warning: skipped " + s.name + ": " + s.reason);
+  });
+}
+
 /// Iterations per epoch: the loader's batches, capped by the command and by --max-iterations.
 std::int64_t steps_per_epoch(const data::Loader& loader, const TrainingPlan& plan, const TrainingOptions& options) {
   const std::int64_t batches = loader.batches_per_epoch();
@@ -373,9 +433,12 @@ void run_epoch(Loop& loop, const TrainingState& state, std::int64_t epoch, Train
   const TrainingOptions& options = loop.options;
   torch::manual_seed(epoch_seed(options.seed, epoch));
   loop.plan.set_train_mode(*loop.setup.model);
-  const std::string phase = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(options.epochs);
+  open_loader(loop, epoch_input_size(options, size_multiple(*loop.setup.spec), epoch));
+  std::string phase = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(options.epochs);
+  if (options.progressive.enabled()) phase += " at " + std::to_string(loop.loader->pipeline().output_size()) + " px";
 
   EpochRecord row = train_one_epoch(loop, epoch, phase);
+  if (options.progressive.enabled() && epoch + 1 == options.epochs) recalibrate_after_progressive(loop);
   row.val = evaluate_if_due(loop, epoch);
   if (row.val && loop.ema) {
     const ModelEma::Swap average(*loop.ema);
@@ -436,20 +499,17 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
     result.before = evaluate_val(setup, plan, options, ctx, reporter, "before");
   }
 
-  data::LoaderOptions loader_options = setup.loader_options(options.batch, options.workers, plan.strict_images);
-  loader_options.seed = options.seed;
-  data::Loader loader(plan.train_set, plan.sampler, data::Pipeline(plan.train_pipeline), loader_options);
-  loader.set_on_skip([&reporter](const data::SkippedImage& s) {
-    reporter.message("warning: skipped " + s.name + ": " + s.reason);
-  });
-  Loop loop{setup, plan, options, ctx, reporter, folder, optimizer, reducer, loader};
-  loop.steps = steps_per_epoch(loader, plan, options);
+  Loop loop{setup, plan, options, ctx, reporter, folder, optimizer, reducer, nullptr,
+            setup.loader_options(options.batch, options.workers, plan.strict_images)};
+  loop.loader_options.seed = options.seed;
+  open_loader(loop, epoch_input_size(options, size_multiple(*setup.spec), result.start_epoch));
+  loop.steps = steps_per_epoch(*loop.loader, plan, options);
   // The schedule counts optimiser steps as the loader's batches (an accumulation group uses the
   // LR of its first batch).
   const LrSchedule schedule = lr_schedule(options, result.scaled_lr, loop.steps);
   loop.schedule = &schedule;
   loop.ema = state.ema;
-  loop.epoch_samples = std::min(loader.samples_per_epoch(), loop.steps * options.batch);
+  loop.epoch_samples = std::min(loop.loader->samples_per_epoch(), loop.steps * options.batch);
 
   // The frozen part of the network (fine-tuning: all but the classifier and the layers in train
   // mode, the same every epoch) runs with its batch-norms folded, for the whole run: no step

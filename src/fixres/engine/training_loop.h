@@ -56,6 +56,16 @@ std::shared_ptr<const data::Dataset> open_val_set(const TrainingData& data);
 /// The seed's linear scaling: 8 * base_lr * batch * world / 512.
 double scaled_learning_rate(double base_lr, int batch, int world_size);
 
+/// Test size of the validation passes: --val-size, else --progressive's END, else --input-size.
+int validation_size(const TrainingOptions& options);
+
+/// The training size of epoch `epoch`: --input-size, or --progressive's linear growth rounded to
+/// a multiple of `multiple` (at least `multiple`).
+int epoch_input_size(const TrainingOptions& options, int multiple, std::int64_t epoch);
+
+/// The rounding of --progressive sizes for `spec`: its patch size (ViT/DeiT), else 32.
+int size_multiple(const models::ArchitectureSpec& spec);
+
 /// The run's per-step learning rate (--lr-schedule, --warmup-epochs, --min-lr) from the scaled LR.
 LrSchedule lr_schedule(const TrainingOptions& options, double scaled_lr, std::int64_t steps_per_epoch);
 

@@ -83,6 +83,27 @@ TEST(TrainCliTest, RecipeFlags) {
   EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
 }
 
+// --progressive: the size of each epoch in the log, the batch norms recalibrated at END, the
+// validation at END (or --val-size).
+TEST(TrainCliTest, ProgressiveResizing) {
+  const auto dir = scratch_dir("train_cli_progressive");
+  const std::string json = (dir / "log.json").string();
+  auto out = testing::run_fixres("train --architecture resnet26_w16 --epochs 3 --progressive 32:64:2 --train-path " +
+                                 fixture("images/folder").string() + " --val-path " + fixture("images/folder").string() +
+                                 " --batch 3 --workers 2 --json " + json);
+  ASSERT_EQ(out.exit_code, 0) << out.output;
+  EXPECT_NE(out.output.find("epoch 1/3 at 32 px"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("recalibrated at 64 px on 9 training images"), std::string::npos) << out.output;
+  std::ifstream in(json);
+  const nlohmann::json log = nlohmann::json::parse(in);
+  std::vector<int> sizes;
+  for (const auto& row : log.at("epochs")) sizes.push_back(row.at("input_size").get<int>());
+  EXPECT_EQ(sizes, (std::vector<int>{32, 64, 64}));
+  auto bad = testing::run_fixres("train --progressive 32:64 --train-path " + fixture("images/folder").string());
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("START:END:EPOCHS"), std::string::npos) << bad.output;
+}
+
 TEST(TrainCliTest, UsageErrors) {
   EXPECT_EQ(testing::run_fixres("train --epochs 1").exit_code, 2);  // no data
   EXPECT_EQ(testing::run_fixres("finetune --train-path x").exit_code, 2);  // no weights
