@@ -16,6 +16,7 @@
 #include "fixres/io/checkpoint.h"
 #include "fixres/io/training_checkpoint.h"
 #include "fixres/engine/lr_schedule.h"
+#include "fixres/engine/mixup.h"
 #include "fixres/engine/model_ema.h"
 #include "fixres/io/state_dict.h"
 #include "fixres/engine/training_loop.h"
@@ -67,6 +68,51 @@ TEST(LrScheduleTest, BadSettingsNameTheFlag) {
   EXPECT_NE(message(LrScheduleOptions(0.1).kind("linear")).find("--lr-schedule"), std::string::npos);
   EXPECT_NE(message(LrScheduleOptions(0.1).warmup_epochs(3).epochs(2)).find("--warmup-epochs"), std::string::npos);
   EXPECT_NE(message(LrScheduleOptions(0.1).kind("cosine").min_lr(0.2)).find("--min-lr"), std::string::npos);
+}
+
+/// The nested list `value` as a float tensor of `shape`.
+torch::Tensor as_tensor(const nlohmann::json& value, std::vector<std::int64_t> shape);
+
+// timm's Mixup with λ and the CutMix centre fixed: the mixed batch and soft targets exactly,
+// SoftTargetCrossEntropy within float rounding.
+TEST(MixupTest, MixedBatchAndTargetsEqualTimms) {
+  const nlohmann::json c = read_fixture("mixup.json");
+  const auto images = as_tensor(c.at("images"), {4, 3, 16, 20});
+  const auto labels = torch::tensor(c.at("labels").get<std::vector<std::int64_t>>());
+  const auto logits = as_tensor(c.at("logits"), {4, 10});
+  for (const auto& e : c.at("cases")) {
+    const double lam = e.at("lam").get<double>();
+    MixParams params;
+    params.lam = lam;
+    if (e.at("cutmix").get<bool>()) {
+      const auto centre = e.at("centre").get<std::vector<std::int64_t>>();
+      params = cutmix_box(16, 20, lam, centre[0], centre[1]);
+    }
+    torch::Tensor x = images.clone();
+    const torch::Tensor targets = mix_batch(x, labels, params, 10, 0.1);
+    EXPECT_TRUE(torch::equal(x, as_tensor(e.at("mixed"), {4, 3, 16, 20}))) << "lambda " << lam;
+    EXPECT_TRUE(torch::equal(targets, as_tensor(e.at("targets"), {4, 10}))) << "lambda " << lam;
+    EXPECT_NEAR(soft_target_cross_entropy(logits, targets).item<double>(), e.at("loss").get<double>(), 1e-6);
+  }
+}
+
+TEST(MixupTest, DrawsFollowTheOptions) {
+  std::mt19937_64 rng(5);
+  MixupOptions off;
+  EXPECT_EQ(draw_mix(off, 16, 16, rng).lam, 1.0);
+  MixupOptions cutmix;
+  cutmix.cutmix_alpha = 1.0;
+  for (int i = 0; i < 50; ++i) {
+    const MixParams p = draw_mix(cutmix, 16, 20, rng);
+    ASSERT_TRUE(p.cutmix);
+    EXPECT_GE(p.lam, 0.0);
+    EXPECT_LE(p.lam, 1.0);
+    EXPECT_DOUBLE_EQ(p.lam, 1.0 - static_cast<double>((p.yh - p.yl) * (p.xh - p.xl)) / 320.0);
+  }
+  MixupOptions rarely;
+  rarely.mixup_alpha = 0.2;
+  rarely.mix_prob = 0.0;
+  EXPECT_EQ(draw_mix(rarely, 16, 16, rng).lam, 1.0);
 }
 
 TEST(ProgressiveResizeTest, LinearSizesRoundedToTheMultiple) {
@@ -195,6 +241,10 @@ torch::Tensor flat(const nlohmann::json& value) {
   };
   walk(value);
   return torch::tensor(out, torch::kDouble);
+}
+
+torch::Tensor as_tensor(const nlohmann::json& value, std::vector<std::int64_t> shape) {
+  return flat(value).to(torch::kFloat).view(shape);
 }
 
 void load_state(torch::nn::Module& module, const nlohmann::json& state) {

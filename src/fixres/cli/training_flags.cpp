@@ -48,6 +48,16 @@ void add_recipe_flags(CLI::App& app, engine::TrainingOptions& options) {
       },
       "Grow the training size linearly from START to END over EPOCHS epochs (multiples of 32, of the patch "
       "for a ViT), then recalibrate the batch norms at END");
+  app.add_option("--mixup", options.mixup.mixup_alpha, "Mixup of the training batches with lambda ~ Beta(a, a) (0: off)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--cutmix", options.mixup.cutmix_alpha, "CutMix of the training batches with lambda ~ Beta(a, a) (0: off)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--mix-prob", options.mixup.mix_prob, "Share of batches mixed (timm's mixup_prob)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--switch-prob", options.mixup.switch_prob, "With both on: share of mixed batches that use CutMix")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--model-ema", options.model_ema,
                  "Keep timm's ModelEmaV2 average of the weights with this decay (e.g. 0.9998), evaluated beside the "
                  "model and saved as the checkpoint's 'model_ema' (evaluate/extract --use-ema)")

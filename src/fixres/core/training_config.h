@@ -42,6 +42,15 @@ struct ProgressiveResize {
   bool enabled() const { return epochs > 0; }
 };
 
+/// Mixup / CutMix of the training batches (engine/mixup.h: timm's Mixup, 'batch' mode).
+struct MixupOptions {
+  double mixup_alpha = 0.0;   ///< --mixup α (0: off)
+  double cutmix_alpha = 0.0;  ///< --cutmix α (0: off)
+  double mix_prob = 1.0;      ///< --mix-prob: batches mixed at all
+  double switch_prob = 0.5;   ///< --switch-prob: CutMix instead of mixup when both are on
+  bool enabled() const { return mixup_alpha > 0.0 || cutmix_alpha > 0.0; }
+};
+
 struct TrainingOptions {
   int epochs = 1;
   /// --learning-rate: the base LR; the optimiser uses 8 * base * batch * world / 512.
@@ -85,6 +94,8 @@ struct TrainingOptions {
   /// at the test size); 0: the training size (--progressive's END when growing).
   int val_size = 0;
   ProgressiveResize progressive;
+  /// Soft targets from mixed batches; --label-smoothing then smooths them (timm's mixup_target).
+  MixupOptions mixup;
   dist::DistOptions dist;
 };
 

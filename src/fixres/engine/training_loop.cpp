@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <random>
 #include <optional>
 #include <stdexcept>
 
@@ -15,6 +16,7 @@
 #include "fixres/engine/inference.h"
 #include "fixres/engine/bn_recalibration.h"
 #include "fixres/engine/lr_schedule.h"
+#include "fixres/engine/mixup.h"
 #include "fixres/engine/optimizer.h"
 #include "fixres/io/atomic_file.h"
 #include "fixres/io/folder_lock.h"
@@ -129,6 +131,11 @@ void check_training_options(const TrainingOptions& o) {
   }
   if (!o.save_folder.empty() && o.job_id.empty()) throw std::invalid_argument("--job-id must not be empty");
   if (o.val_size < 0) throw std::invalid_argument("--val-size must be positive, got " + std::to_string(o.val_size));
+  const MixupOptions& m = o.mixup;
+  if (!(m.mixup_alpha >= 0.0 && m.cutmix_alpha >= 0.0 && m.mix_prob >= 0.0 && m.mix_prob <= 1.0 &&
+        m.switch_prob >= 0.0 && m.switch_prob <= 1.0)) {
+    throw std::invalid_argument("--mixup/--cutmix need alpha >= 0 and --mix-prob/--switch-prob in [0, 1]");
+  }
   if (o.progressive.enabled() && (o.progressive.start <= 0 || o.progressive.end <= 0)) {
     throw std::invalid_argument("--progressive START:END:EPOCHS: sizes must be positive, got " +
                                 std::to_string(o.progressive.start) + ":" + std::to_string(o.progressive.end));
@@ -264,6 +271,15 @@ void check_finite(const Loop& loop, double loss, std::int64_t epoch, std::int64_
                            format_number("%g", lr) + "); stopped, " + last + ". Try a lower --learning-rate.");
 }
 
+/// The generator of a step's mixup/CutMix draws: a function of (seed, epoch, step, rank), so a
+/// resumed run draws what the uninterrupted one did.
+std::uint64_t mix_seed(std::uint64_t seed, std::int64_t epoch, std::int64_t step, int rank) {
+  std::uint64_t z = epoch_seed(seed, epoch) ^ (static_cast<std::uint64_t>(step) * 0x9E3779B97F4A7C15ULL) ^
+                    (static_cast<std::uint64_t>(rank + 1) * 0xBF58476D1CE4E5B9ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  return z ^ (z >> 31);
+}
+
 /// The optimiser step that closes an accumulation group of `batches` batches (--grad-accum-steps;
 /// fewer at the end of an epoch, whose gradients are rescaled to a mean over those): gradients
 /// averaged over the ranks, clipped when asked, then the SGD update.
@@ -297,10 +313,18 @@ double train_step(Loop& loop, const data::Batch& batch, std::int64_t epoch, std:
   if (loop.ctx.is_distributed() && !loop.options.dist.sync_bn) loop.ctx.broadcast_buffers(model);
   torch::Tensor x = loop.setup.prepare_input(batch.images);
   torch::Tensor y = batch.labels.to(loop.setup.device);
+  torch::Tensor targets;
+  if (loop.options.mixup.enabled()) {
+    std::mt19937_64 rng(mix_seed(loop.options.seed, epoch, step, loop.ctx.rank()));
+    const MixParams params = draw_mix(loop.options.mixup, x.size(2), x.size(3), rng);
+    targets = mix_batch(x, y, params, model.num_classes(), loop.options.label_smoothing);
+  }
   torch::Tensor logits = model.forward(x);
   namespace F = torch::nn::functional;
-  torch::Tensor loss =
-      F::cross_entropy(logits, y, F::CrossEntropyFuncOptions().label_smoothing(loop.options.label_smoothing));
+  torch::Tensor loss = targets.defined() ? soft_target_cross_entropy(logits, targets)
+                                         : F::cross_entropy(logits, y,
+                                                            F::CrossEntropyFuncOptions().label_smoothing(
+                                                                loop.options.label_smoothing));
   const double loss_value = loss.item<double>();
   check_finite(loop, loss_value, epoch, step, lr);
   if (step % k == 0) loop.optimizer.zero_grad();

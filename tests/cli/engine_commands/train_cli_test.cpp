@@ -52,7 +52,8 @@ TEST(TrainCliTest, RecipeFlags) {
   auto out = testing::run_fixres("train --epochs 2 --train-path " + fixture("images/folder").string() +
                                  " --no-val --input-size 32 --batch 3 --workers 2 --learning-rate 0.02 "
                                  "--lr-schedule cosine --warmup-epochs 1 --min-lr 0.0001 --label-smoothing 0.1 "
-                                 "--grad-accum-steps 2 --clip-grad 5 --save-folder " + dir.string() + " --job-id plain --json " + json);
+                                 "--grad-accum-steps 2 --clip-grad 5 --mixup 0.2 --cutmix 1.0 --save-folder " + dir.string() +
+                                 " --job-id plain --json " + json);
   ASSERT_EQ(out.exit_code, 0) << out.output;
   std::ifstream in(json);
   const nlohmann::json log = nlohmann::json::parse(in);
