@@ -92,5 +92,57 @@ TEST(TrainTest, IterationCapStopsEpoch) {
   EXPECT_EQ(result.epochs.at(0).images, 12);
 }
 
+// A run with every recipe at once — cosine schedule with warmup, label smoothing, gradient
+// accumulation, clipping, mixup/CutMix, the EMA, progressive resizing — stopped after each epoch
+// and resumed equals the uninterrupted run bit for bit: weights, EMA, momentum, losses, sizes.
+TEST(TrainTest, EveryRecipeResumesExactly) {
+  const auto dir = testing::scratch_dir("train_recipes_resume");
+  TrainConfig config = tiny_config(dir);
+  config.model.architecture = "resnet26_w16";
+  config.data.val_folder.clear();
+  config.training.epochs = 3;
+  config.training.batch = 2;
+  config.training.lr_schedule = "cosine";
+  config.training.warmup_epochs = 0.5;
+  config.training.min_lr = 1e-4;
+  config.training.label_smoothing = 0.1;
+  config.training.grad_accum_steps = 2;
+  config.training.clip_grad = 2.0;
+  config.training.mixup.mixup_alpha = 0.4;
+  config.training.mixup.cutmix_alpha = 1.0;
+  config.training.model_ema = 0.7;
+  config.training.progressive = {32, 64, 3};
+  config.training.job_id = "straight";
+  const TrainingResult straight = run_train(config);
+  // A run killed after its first epoch: the folder as that epoch left it (checkpoint and record).
+  const auto killed = dir / "resumed";
+  std::filesystem::create_directories(killed);
+  std::filesystem::copy_file(dir / "straight" / "checkpoint_0.pth", killed / "checkpoint.pth");
+  std::filesystem::copy_file(dir / "straight" / "fixres_run.json", killed / "fixres_run.json");
+  config.training.job_id = "resumed";
+  const TrainingResult resumed = run_train(config);
+  EXPECT_EQ(resumed.start_epoch, 1);
+  ASSERT_EQ(resumed.epochs.size(), 3u);
+  EXPECT_DOUBLE_EQ(resumed.epochs[2].loss, straight.epochs[2].loss);
+  EXPECT_DOUBLE_EQ(resumed.epochs[1].lr, straight.epochs[1].lr);
+  const auto a = io::read_training_checkpoint((dir / "straight" / "checkpoint.pth").string());
+  const auto b = io::read_training_checkpoint((killed / "checkpoint.pth").string());
+  ASSERT_EQ(a.model.size(), b.model.size());
+  for (std::size_t i = 0; i < a.model.size(); ++i) {
+    EXPECT_TRUE(io::same_values(a.model[i].second, b.model[i].second)) << a.model[i].first;
+  }
+  ASSERT_TRUE(a.model_ema && b.model_ema);
+  for (std::size_t i = 0; i < a.model_ema->size(); ++i) {
+    EXPECT_TRUE(io::same_values((*a.model_ema)[i].second, (*b.model_ema)[i].second)) << (*a.model_ema)[i].first;
+  }
+  ASSERT_EQ(a.optimizer.momentum_buffers.size(), b.optimizer.momentum_buffers.size());
+  for (std::size_t i = 0; i < a.optimizer.momentum_buffers.size(); ++i) {
+    EXPECT_TRUE(io::same_values(a.optimizer.momentum_buffers[i].second, b.optimizer.momentum_buffers[i].second));
+  }
+  std::vector<int> sizes;
+  for (const auto& row : straight.epochs) sizes.push_back(row.input_size);
+  EXPECT_EQ(sizes, (std::vector<int>{32, 64, 64}));  // 32, 48 -> 64 (multiples of 32), 64
+}
+
 }  // namespace
 }  // namespace fixres::engine
