@@ -15,6 +15,7 @@
 #include "fixres/core/finetune.h"
 #include "fixres/io/checkpoint.h"
 #include "fixres/io/training_checkpoint.h"
+#include "fixres/engine/adamw.h"
 #include "fixres/engine/lr_schedule.h"
 #include "fixres/engine/mixup.h"
 #include "fixres/engine/model_ema.h"
@@ -113,6 +114,42 @@ TEST(MixupTest, DrawsFollowTheOptions) {
   rarely.mixup_alpha = 0.2;
   rarely.mix_prob = 0.0;
   EXPECT_EQ(draw_mix(rarely, 16, 16, rng).lam, 1.0);
+}
+
+// torch.optim.AdamW over two param groups (one parameter without gradient) for four steps.
+TEST(AdamWTest, MatchesPyTorchAdamW) {
+  const nlohmann::json c = read_fixture("adamw.json");
+  auto w = as_tensor(c.at("initial").at("w"), {5, 3}).set_requires_grad(true);
+  auto frozen = as_tensor(c.at("initial").at("frozen"), {4}).set_requires_grad(true);
+  auto b = as_tensor(c.at("initial").at("b"), {5}).set_requires_grad(true);
+  AdamW adamw({{{w, frozen}, 0.05}, {{b}, 0.0}}, AdamWOptions().lr(0.01));
+  for (const auto& g : c.at("grads")) {
+    w.mutable_grad() = as_tensor(g.at("w"), {5, 3});
+    b.mutable_grad() = as_tensor(g.at("b"), {5});
+    adamw.step();
+  }
+  auto close = [](const torch::Tensor& got, const torch::Tensor& want) {
+    return (got - want).abs().max().item<double>() <= 1e-7 * std::max(1.0, want.abs().max().item<double>());
+  };
+  EXPECT_TRUE(close(w.detach(), as_tensor(c.at("final").at("w"), {5, 3})));
+  EXPECT_TRUE(close(b.detach(), as_tensor(c.at("final").at("b"), {5})));
+  EXPECT_TRUE(torch::equal(frozen.detach(), as_tensor(c.at("final").at("frozen"), {4})));
+  io::TrainingCheckpoint saved;
+  adamw.save(saved, 0.01);
+  ASSERT_TRUE(saved.adamw.has_value());
+  std::vector<std::int64_t> indices;
+  for (const auto& slot : saved.adamw->slots) indices.push_back(slot.index);
+  EXPECT_EQ(indices, c.at("state_indices").get<std::vector<std::int64_t>>());  // PyTorch's numbering
+  EXPECT_TRUE(close(models::to_torch(saved.adamw->slots[0].exp_avg), as_tensor(c.at("exp_avg_w"), {5, 3})));
+  EXPECT_TRUE(close(models::to_torch(saved.adamw->slots[1].exp_avg_sq), as_tensor(c.at("exp_avg_sq_b"), {5})));
+  EXPECT_EQ(models::to_torch(saved.adamw->slots[1].step).item<float>(), c.at("step_b").get<float>());
+  // The groups' weight decay follows timm's rule on a real network.
+  auto model = models::create_model("deit_tiny_patch16_224");
+  const auto groups = weight_decay_groups(*model, 0.05, true);
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].parameters.size() + groups[1].parameters.size(), model->parameters().size());
+  for (const auto& p : groups[0].parameters) EXPECT_GE(p.dim(), 2);  // linear and conv weights decay
+  EXPECT_EQ(groups[1].weight_decay, 0.0);
 }
 
 TEST(ProgressiveResizeTest, LinearSizesRoundedToTheMultiple) {

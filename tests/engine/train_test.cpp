@@ -95,9 +95,12 @@ TEST(TrainTest, IterationCapStopsEpoch) {
 // A run with every recipe at once — cosine schedule with warmup, label smoothing, gradient
 // accumulation, clipping, mixup/CutMix, the EMA, progressive resizing — stopped after each epoch
 // and resumed equals the uninterrupted run bit for bit: weights, EMA, momentum, losses, sizes.
-TEST(TrainTest, EveryRecipeResumesExactly) {
-  const auto dir = testing::scratch_dir("train_recipes_resume");
+class EveryRecipeTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EveryRecipeTest, ResumesExactly) {
+  const auto dir = testing::scratch_dir("train_recipes_resume_" + GetParam());
   TrainConfig config = tiny_config(dir);
+  config.training.optimizer = GetParam();
   config.model.architecture = "resnet26_w16";
   config.data.val_folder.clear();
   config.training.epochs = 3;
@@ -142,7 +145,16 @@ TEST(TrainTest, EveryRecipeResumesExactly) {
   std::vector<int> sizes;
   for (const auto& row : straight.epochs) sizes.push_back(row.input_size);
   EXPECT_EQ(sizes, (std::vector<int>{32, 64, 64}));  // 32, 48 -> 64 (multiples of 32), 64
+  EXPECT_EQ(a.adamw.has_value(), GetParam() == "adamw");
+  if (a.adamw) {
+    ASSERT_EQ(a.adamw->slots.size(), b.adamw->slots.size());
+    for (std::size_t i = 0; i < a.adamw->slots.size(); ++i) {
+      EXPECT_TRUE(io::same_values(a.adamw->slots[i].exp_avg_sq, b.adamw->slots[i].exp_avg_sq));
+    }
+  }
 }
+
+INSTANTIATE_TEST_SUITE_P(Optimizers, EveryRecipeTest, ::testing::Values("sgd", "adamw"));
 
 }  // namespace
 }  // namespace fixres::engine

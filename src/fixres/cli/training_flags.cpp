@@ -58,6 +58,17 @@ void add_recipe_flags(CLI::App& app, engine::TrainingOptions& options) {
   app.add_option("--switch-prob", options.mixup.switch_prob, "With both on: share of mixed batches that use CutMix")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--optimizer", options.optimizer, "sgd (the seed's, momentum 0.9) or adamw (betas 0.9, 0.999)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sgd", "adamw"}));
+  app.add_option_function<double>(
+         "--weight-decay", [&options](double wd) { options.weight_decay = wd; },
+         "Weight decay (default: 1e-4 with SGD, 0.05 with AdamW)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag_callback("--no-decay-norm-bias", [&options] { options.no_decay_norm_bias = true; },
+                        "Norms, biases (and a ViT's pos_embed, cls_token) without weight decay (default with AdamW)");
+  app.add_flag_callback("--decay-norm-bias", [&options] { options.no_decay_norm_bias = false; },
+                        "Weight decay on every parameter, as the seed (default with SGD)");
   app.add_option("--model-ema", options.model_ema,
                  "Keep timm's ModelEmaV2 average of the weights with this decay (e.g. 0.9998), evaluated beside the "
                  "model and saved as the checkpoint's 'model_ema' (evaluate/extract --use-ema)")

@@ -96,6 +96,13 @@ struct TrainingOptions {
   ProgressiveResize progressive;
   /// Soft targets from mixed batches; --label-smoothing then smooths them (timm's mixup_target).
   MixupOptions mixup;
+  /// --optimizer: "sgd" (the seed's: momentum 0.9) or "adamw" (betas 0.9/0.999, eps 1e-8).
+  std::string optimizer = "sgd";
+  /// --weight-decay; unset: 1e-4 for SGD (the seed's), 0.05 for AdamW (DeiT's).
+  std::optional<double> weight_decay;
+  /// --no-decay-norm-bias / --decay-norm-bias: norms, biases (and a ViT's pos_embed, cls_token)
+  /// at weight decay 0; unset: on for AdamW, off for SGD (whose single group is the seed's).
+  std::optional<bool> no_decay_norm_bias;
   dist::DistOptions dist;
 };
 

@@ -64,7 +64,7 @@ std::string save_checkpoint(const CheckpointFolder& folder, std::int64_t epoch, 
   checkpoint.accuracy = accuracy;
   checkpoint.model = models::module_state_dict(state.model);
   if (state.ema) checkpoint.model_ema = state.ema->state_dict();
-  checkpoint.optimizer = state.optimizer.state(state.scheduler.base_lr());
+  state.optimizer.save(checkpoint, state.scheduler.base_lr());
   checkpoint.lr_scheduler = state.scheduler.state(epoch);
 
   io::write_file_atomically(folder.record(), run_record_json(record).dump(1) + "\n");
@@ -122,7 +122,7 @@ std::optional<Resumed> resume_from_checkpoint(const CheckpointFolder& folder, co
                        models::error_text(e));
   }
   try {
-    state.optimizer.load_state(checkpoint.optimizer, resumed.path);
+    state.optimizer.load(checkpoint, resumed.path);
     if (state.ema) {
       if (!checkpoint.model_ema) throw std::runtime_error(resumed.path + ": no 'model_ema' to resume --model-ema from");
       state.ema->load(*checkpoint.model_ema, resumed.path);

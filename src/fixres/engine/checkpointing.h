@@ -58,7 +58,7 @@ RunRecord run_record_from_json(const nlohmann::json& j, const std::string& sourc
 /// The training state a checkpoint saves and restores.
 struct TrainingState {
   models::Classifier& model;
-  Sgd& optimizer;
+  Optimizer& optimizer;
   const StepLr& scheduler;
   ModelEma* ema = nullptr;  ///< --model-ema's average, saved as `model_ema` and resumed
 };

@@ -32,13 +32,22 @@ void Sgd::step() {
   }
 }
 
-void Sgd::zero_grad() {
-  for (auto& param : parameters_) {
+void zero_gradients(const std::vector<torch::Tensor>& parameters) {
+  for (const auto& param : parameters) {
     torch::Tensor grad = param.mutable_grad();
     if (!grad.defined()) continue;
     grad.detach_();
     grad.zero_();
   }
+}
+
+void Sgd::zero_grad() { zero_gradients(parameters_); }
+
+void Sgd::save(io::TrainingCheckpoint& checkpoint, double initial_lr) const { checkpoint.optimizer = state(initial_lr); }
+
+void Sgd::load(const io::TrainingCheckpoint& checkpoint, const std::string& source) {
+  TORCH_CHECK(!checkpoint.adamw, source, ": its 'optimizer' is AdamW's; resume with --optimizer adamw");
+  load_state(checkpoint.optimizer, source);
 }
 
 io::SgdState Sgd::state(double initial_lr) const {

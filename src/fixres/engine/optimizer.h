@@ -23,19 +23,36 @@ namespace fixres::engine {
 /// the very type the checkpoint's param group holds.
 using SgdOptions = io::SgdHyperParameters;
 
-class Sgd {
+/// What the training loop needs of an optimiser (Sgd, AdamW).
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  /// One update of every parameter that has a gradient.
+  virtual void step() = 0;
+  /// Gradients := zero (PyTorch 1.13's zero_grad(set_to_none=False)).
+  virtual void zero_grad() = 0;
+  virtual double lr() const = 0;
+  /// Every param group's learning rate (the schedule's value of the step).
+  virtual void set_lr(double lr) = 0;
+  /// Its state_dict into the checkpoint's 'optimizer'; `initial_lr` from the LR scheduler.
+  virtual void save(io::TrainingCheckpoint& checkpoint, double initial_lr) const = 0;
+  /// Restores it from a checkpoint this optimiser wrote; throws naming `source` otherwise.
+  virtual void load(const io::TrainingCheckpoint& checkpoint, const std::string& source) = 0;
+};
+
+class Sgd : public Optimizer {
  public:
   /// `parameters`: all of the model's parameters, in module.parameters() order (their indices
   /// are the optimiser state's keys).
   Sgd(std::vector<torch::Tensor> parameters, SgdOptions options);
 
-  /// One update of every parameter that has a gradient.
-  void step();
-  /// Gradients := zero (optimizer.zero_grad() of PyTorch 1.13: set_to_none=False).
-  void zero_grad();
+  void step() override;
+  void zero_grad() override;
 
-  double lr() const { return options_.lr(); }
-  void set_lr(double lr) { options_.lr(lr); }
+  double lr() const override { return options_.lr(); }
+  void set_lr(double lr) override { options_.lr(lr); }
+  void save(io::TrainingCheckpoint& checkpoint, double initial_lr) const override;
+  void load(const io::TrainingCheckpoint& checkpoint, const std::string& source) override;
   const SgdOptions& options() const { return options_; }
   const std::vector<torch::Tensor>& parameters() const { return parameters_; }
   /// Momentum buffer of parameter `index`; undefined before its first update.
@@ -54,5 +71,8 @@ class Sgd {
   std::vector<torch::Tensor> buffers_;
   SgdOptions options_;
 };
+
+/// Zeroes the gradients of `parameters` in place (those that have one).
+void zero_gradients(const std::vector<torch::Tensor>& parameters);
 
 }  // namespace fixres::engine

@@ -14,6 +14,7 @@
 #include "fixres/core/format.h"
 #include "fixres/engine/checkpointing.h"
 #include "fixres/engine/inference.h"
+#include "fixres/engine/adamw.h"
 #include "fixres/engine/bn_recalibration.h"
 #include "fixres/engine/lr_schedule.h"
 #include "fixres/engine/mixup.h"
@@ -131,6 +132,15 @@ void check_training_options(const TrainingOptions& o) {
   }
   if (!o.save_folder.empty() && o.job_id.empty()) throw std::invalid_argument("--job-id must not be empty");
   if (o.val_size < 0) throw std::invalid_argument("--val-size must be positive, got " + std::to_string(o.val_size));
+  if (o.optimizer != "sgd" && o.optimizer != "adamw") {
+    throw std::invalid_argument("--optimizer: expected sgd or adamw, got '" + o.optimizer + "'");
+  }
+  if (o.optimizer == "sgd" && o.no_decay_norm_bias.value_or(false)) {
+    throw std::invalid_argument("--no-decay-norm-bias needs --optimizer adamw (the seed's SGD has one param group)");
+  }
+  if (o.weight_decay && !(*o.weight_decay >= 0.0)) {
+    throw std::invalid_argument("--weight-decay must be >= 0, got " + std::to_string(*o.weight_decay));
+  }
   const MixupOptions& m = o.mixup;
   if (!(m.mixup_alpha >= 0.0 && m.cutmix_alpha >= 0.0 && m.mix_prob >= 0.0 && m.mix_prob <= 1.0 &&
         m.switch_prob >= 0.0 && m.switch_prob <= 1.0)) {
@@ -205,7 +215,7 @@ struct Loop {
   dist::Context& ctx;
   const Reporter& reporter;
   const CheckpointFolder& folder;
-  Sgd& optimizer;
+  Optimizer& optimizer;
   dist::GradientReducer& reducer;
   std::unique_ptr<data::Loader> loader;  ///< for the current epoch's training size
   data::LoaderOptions loader_options;
@@ -278,6 +288,18 @@ std::uint64_t mix_seed(std::uint64_t seed, std::int64_t epoch, std::int64_t step
                     (static_cast<std::uint64_t>(rank + 1) * 0xBF58476D1CE4E5B9ULL);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   return z ^ (z >> 31);
+}
+
+/// --optimizer: the seed's SGD over every parameter, or AdamW with timm's weight-decay groups.
+std::unique_ptr<Optimizer> make_optimizer(models::Classifier& model, const std::vector<torch::Tensor>& all,
+                                          const TrainingOptions& options, double lr) {
+  const bool adamw = options.optimizer == "adamw";
+  const double decay = options.weight_decay.value_or(adamw ? 0.05 : 1e-4);
+  if (!adamw) {
+    return std::make_unique<Sgd>(all, SgdOptions().lr(lr).momentum(0.9).dampening(0.0).weight_decay(decay));
+  }
+  return std::make_unique<AdamW>(weight_decay_groups(model, decay, options.no_decay_norm_bias.value_or(true)),
+                                 AdamWOptions().lr(lr));
 }
 
 /// The optimiser step that closes an accumulation group of `batches` batches (--grad-accum-steps;
@@ -507,7 +529,8 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   }
 
   ParameterLists params = parameter_lists(model);
-  Sgd optimizer(params.all, SgdOptions().lr(result.scaled_lr).momentum(0.9).dampening(0.0).weight_decay(1e-4));
+  const std::unique_ptr<Optimizer> owned_optimizer = make_optimizer(model, params.all, options, result.scaled_lr);
+  Optimizer& optimizer = *owned_optimizer;
   const StepLr scheduler(StepLrOptions(result.scaled_lr).step_size(30).gamma(0.1));
   std::optional<ModelEma> ema;
   if (options.model_ema > 0.0) ema.emplace(model, options.model_ema);

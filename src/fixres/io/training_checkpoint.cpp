@@ -70,6 +70,91 @@ Value weights_value(const StateDict& weights, bool module_prefix) {
 
 }  // namespace
 
+namespace {
+
+Value adamw_value(const AdamWState& a) {
+  Value state = Value::dict();
+  for (const auto& slot : a.slots) {
+    Value entry = Value::dict();
+    entry.as_dict().add("step", Value(slot.step));
+    entry.as_dict().add("exp_avg", Value(slot.exp_avg));
+    entry.as_dict().add("exp_avg_sq", Value(slot.exp_avg_sq));
+    state.as_dict().add(Value(slot.index), entry);
+  }
+  Value groups = Value::list();
+  for (const auto& g : a.groups) {
+    Value group = Value::dict();
+    Dict& d = group.as_dict();
+    d.add("lr", Value(g.lr));
+    d.add("betas", Value::tuple({Value(g.beta1), Value(g.beta2)}));
+    d.add("eps", Value(g.eps));
+    d.add("weight_decay", Value(g.weight_decay));
+    d.add("amsgrad", Value(false));
+    d.add("foreach", Value());
+    d.add("maximize", Value(false));
+    d.add("capturable", Value(false));
+    if (g.initial_lr) d.add("initial_lr", Value(*g.initial_lr));
+    Value params = Value::list();
+    for (auto p : g.params) params.append(Value(p));
+    d.add("params", params);
+    groups.append(group);
+  }
+  Value optimizer = Value::dict();
+  optimizer.as_dict().add("state", state);
+  optimizer.as_dict().add("param_groups", groups);
+  return optimizer;
+}
+
+AdamWState adamw_from_value(const Value& optimizer, const std::string& source) {
+  const Reader r(source);
+  AdamWState a;
+  const Value& state = r.field(optimizer, "state", "optimizer");
+  for (const auto& [key, entry] : state.as_dict().items) {
+    if (!key.is(Value::Kind::Int)) throw IoError(source, "optimizer['state'] key " + key.summary() + " is not a parameter index");
+    const std::string path = "optimizer['state'][" + std::to_string(key.as_int()) + "]";
+    AdamWSlot slot;
+    slot.index = key.as_int();
+    for (auto [name, target] : {std::pair{"step", &slot.step}, std::pair{"exp_avg", &slot.exp_avg},
+                                std::pair{"exp_avg_sq", &slot.exp_avg_sq}}) {
+      const Value& v = r.field(entry, name, path);
+      if (!v.is(Value::Kind::Tensor)) throw IoError(source, path + "['" + name + "'] is a " + v.type_name());
+      *target = v.as_tensor();
+    }
+    a.slots.push_back(std::move(slot));
+  }
+  std::sort(a.slots.begin(), a.slots.end(), [](const auto& x, const auto& y) { return x.index < y.index; });
+  const Value& groups = r.field(optimizer, "param_groups", "optimizer");
+  for (std::size_t i = 0; i < groups.items().size(); ++i) {
+    const Value& g = groups.items()[i];
+    const std::string path = "optimizer['param_groups'][" + std::to_string(i) + "]";
+    AdamWGroup group;
+    group.lr = r.number(g, "lr", path);
+    const auto betas = r.numbers(g, "betas", path);
+    if (betas.size() != 2) throw IoError(source, path + "['betas'] must hold two numbers");
+    group.beta1 = betas[0];
+    group.beta2 = betas[1];
+    group.eps = r.number(g, "eps", path);
+    group.weight_decay = r.number(g, "weight_decay", path);
+    if (g.as_dict().find("initial_lr")) group.initial_lr = r.number(g, "initial_lr", path);
+    group.params = r.get(g, "params", path, [](const Value& v) {
+      std::vector<std::int64_t> out;
+      for (const auto& item : v.items()) out.push_back(item.as_int());
+      return out;
+    });
+    a.groups.push_back(std::move(group));
+  }
+  return a;
+}
+
+/// Whether 'optimizer' is AdamW's state_dict (its param groups have 'betas').
+bool is_adamw(const Value& optimizer) {
+  const Value* groups = optimizer.is(Value::Kind::Dict) ? optimizer.as_dict().find("param_groups") : nullptr;
+  return groups != nullptr && groups->is(Value::Kind::List) && !groups->items().empty() &&
+         groups->items()[0].is(Value::Kind::Dict) && groups->items()[0].as_dict().find("betas") != nullptr;
+}
+
+}  // namespace
+
 Value training_checkpoint_value(const TrainingCheckpoint& c, bool module_prefix) {
   Value model = weights_value(c.model, module_prefix);
 
@@ -114,7 +199,7 @@ Value training_checkpoint_value(const TrainingCheckpoint& c, bool module_prefix)
   root.as_dict().add("accuracy", Value(c.accuracy));
   root.as_dict().add("model", model);
   if (c.model_ema) root.as_dict().add("model_ema", weights_value(*c.model_ema, module_prefix));
-  root.as_dict().add("optimizer", optimizer);
+  root.as_dict().add("optimizer", c.adamw ? adamw_value(*c.adamw) : optimizer);
   root.as_dict().add("lr_scheduler", scheduler);
   return root;
 }
@@ -130,11 +215,13 @@ TrainingCheckpoint training_checkpoint_from_value(const Value& root, const std::
   }
 
   const Value& optimizer = r.field(root, "optimizer", "checkpoint");
+  if (is_adamw(optimizer)) c.adamw = adamw_from_value(optimizer, source);
   const Value& state = r.field(optimizer, "state", "optimizer");
   if (!state.is(Value::Kind::Dict)) throw IoError(source, "optimizer['state'] is a " + state.type_name() + ", expected a dict");
   for (const auto& [key, entry] : state.as_dict().items) {
     if (!key.is(Value::Kind::Int)) throw IoError(source, "optimizer['state'] key " + key.summary() + " is not a parameter index");
     const std::string path = "optimizer['state'][" + std::to_string(key.as_int()) + "]";
+    if (c.adamw) break;  // read above
     const Value& buffer = r.field(entry, "momentum_buffer", path);
     if (buffer.is_none()) continue;  // PyTorch leaves None when momentum is 0
     if (!buffer.is(Value::Kind::Tensor)) throw IoError(source, path + "['momentum_buffer'] is a " + buffer.type_name());
@@ -147,6 +234,7 @@ TrainingCheckpoint training_checkpoint_from_value(const Value& root, const std::
   for (std::size_t i = 0; i < groups.items().size(); ++i) {
     const Value& g = groups.items()[i];
     const std::string path = "optimizer['param_groups'][" + std::to_string(i) + "]";
+    if (c.adamw) break;
     SgdParamGroup group;
     group.hyper.for_each([&](const char* key, auto& value) {
       if constexpr (std::is_same_v<std::decay_t<decltype(value)>, bool>) {

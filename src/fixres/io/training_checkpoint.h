@@ -62,6 +62,30 @@ struct SgdState {
   std::vector<std::pair<std::int64_t, RawTensor>> momentum_buffers;
 };
 
+/// torch.optim.AdamW's state_dict(): param groups (lr, betas, eps, weight_decay, the indices they
+/// hold) and, per parameter updated so far, its step count and moment estimates.
+struct AdamWGroup {
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.05;
+  std::optional<double> initial_lr;
+  std::vector<std::int64_t> params;
+};
+
+struct AdamWSlot {
+  std::int64_t index = 0;
+  RawTensor step;  ///< 0-dim float32, as PyTorch 1.13 keeps it
+  RawTensor exp_avg;
+  RawTensor exp_avg_sq;
+};
+
+struct AdamWState {
+  std::vector<AdamWGroup> groups;
+  std::vector<AdamWSlot> slots;  ///< ascending index
+};
+
 struct StepLrState {
   std::int64_t step_size = 30;
   double gamma = 0.1;
@@ -79,6 +103,8 @@ struct TrainingCheckpoint {
   /// `model`), when the run keeps one.
   std::optional<StateDict> model_ema;
   SgdState optimizer;
+  /// Set when the run used --optimizer adamw: 'optimizer' holds AdamW's state_dict instead.
+  std::optional<AdamWState> adamw;
   StepLrState lr_scheduler;
 };
 

@@ -80,6 +80,15 @@ TEST(TrainCliTest, RecipeFlags) {
                                  " --no-val --input-size 32 --lr-schedule cosine --min-lr 1");
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
   EXPECT_NE(bad.output.find("--min-lr"), std::string::npos) << bad.output;
+  auto sgd_groups = testing::run_fixres("train --epochs 1 --no-val --input-size 32 --no-decay-norm-bias --train-path " +
+                                        fixture("images/folder").string());
+  EXPECT_EQ(sgd_groups.exit_code, 1) << sgd_groups.output;
+  EXPECT_NE(sgd_groups.output.find("--no-decay-norm-bias needs --optimizer adamw"), std::string::npos)
+      << sgd_groups.output;
+  auto adamw = testing::run_fixres("train --architecture resnet26_w16 --epochs 1 --no-val --input-size 32 --batch 3 "
+                                   "--optimizer adamw --weight-decay 0.05 --train-path " +
+                                   fixture("images/folder").string());
+  EXPECT_EQ(adamw.exit_code, 0) << adamw.output;
   auto unknown = testing::run_fixres("train --train-path " + fixture("images/folder").string() + " --lr-schedule linear");
   EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
 }
