@@ -72,6 +72,20 @@ Value weights_value(const StateDict& weights, bool module_prefix) {
 
 namespace {
 
+Value index_list(const std::vector<std::int64_t>& indices) {
+  Value list = Value::list();
+  for (auto i : indices) list.append(Value(i));
+  return list;
+}
+
+/// An optimizer.state_dict(): {'state': …, 'param_groups': […]}.
+Value optimizer_value(Value state, Value groups) {
+  Value optimizer = Value::dict();
+  optimizer.as_dict().add("state", std::move(state));
+  optimizer.as_dict().add("param_groups", std::move(groups));
+  return optimizer;
+}
+
 Value adamw_value(const AdamWState& a) {
   Value state = Value::dict();
   for (const auto& slot : a.slots) {
@@ -94,15 +108,10 @@ Value adamw_value(const AdamWState& a) {
     d.add("maximize", Value(false));
     d.add("capturable", Value(false));
     if (g.initial_lr) d.add("initial_lr", Value(*g.initial_lr));
-    Value params = Value::list();
-    for (auto p : g.params) params.append(Value(p));
-    d.add("params", params);
+    d.add("params", index_list(g.params));
     groups.append(group);
   }
-  Value optimizer = Value::dict();
-  optimizer.as_dict().add("state", state);
-  optimizer.as_dict().add("param_groups", groups);
-  return optimizer;
+  return optimizer_value(state, groups);
 }
 
 AdamWState adamw_from_value(const Value& optimizer, const std::string& source) {
@@ -173,14 +182,10 @@ Value training_checkpoint_value(const TrainingCheckpoint& c, bool module_prefix)
     d.add("foreach", Value());
     d.add("differentiable", Value(false));
     if (g.initial_lr) d.add("initial_lr", Value(*g.initial_lr));
-    Value params = Value::list();
-    for (auto p : g.params) params.append(Value(p));
-    d.add("params", params);
+    d.add("params", index_list(g.params));
     groups.append(group);
   }
-  Value optimizer = Value::dict();
-  optimizer.as_dict().add("state", state);
-  optimizer.as_dict().add("param_groups", groups);
+  Value optimizer = optimizer_value(state, groups);
 
   const StepLrState& s = c.lr_scheduler;
   Value scheduler = Value::dict();

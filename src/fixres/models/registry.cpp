@@ -13,6 +13,16 @@ namespace {
 
 using Builder = std::function<std::shared_ptr<Classifier>(const ModelOptions&)>;
 
+/// A family's options with what every builder takes from ModelOptions: the class count, the
+/// initialisation, and the dropout / stochastic-depth overrides.
+template <typename Options>
+Options with_model_options(Options options, const ModelOptions& o) {
+  options.num_classes(o.num_classes).initialize(o.initialize);
+  if (o.drop_rate) options.drop_rate(*o.drop_rate);
+  if (o.drop_path_rate) options.drop_path_rate(*o.drop_path_rate);
+  return options;
+}
+
 Builder resnet_builder(const NetworkShape& shape) {
   const auto network = ResNetOptions(shape.layers)
                            .groups(shape.groups)
@@ -38,11 +48,7 @@ Builder efficientnet_builder(const NetworkShape& shape) {
   const auto network =
       EfficientNetOptions().channel_multiplier(shape.channel_multiplier).depth_multiplier(shape.depth_multiplier);
   return [network](const ModelOptions& o) -> std::shared_ptr<Classifier> {
-    EfficientNetOptions options = network;
-    options.num_classes(o.num_classes).initialize(o.initialize);
-    if (o.drop_rate) options.drop_rate(*o.drop_rate);
-    if (o.drop_path_rate) options.drop_path_rate(*o.drop_path_rate);
-    return std::make_shared<EfficientNetImpl>(options);
+    return std::make_shared<EfficientNetImpl>(with_model_options(network, o));
   };
 }
 
@@ -54,22 +60,14 @@ Builder vit_builder(const ArchitectureRow& row) {
                            .num_heads(row.shape.heads)
                            .image_size(row.train_size);
   return [network](const ModelOptions& o) -> std::shared_ptr<Classifier> {
-    VisionTransformerOptions options = network;
-    options.num_classes(o.num_classes).initialize(o.initialize);
-    if (o.drop_rate) options.drop_rate(*o.drop_rate);
-    if (o.drop_path_rate) options.drop_path_rate(*o.drop_path_rate);
-    return std::make_shared<VisionTransformerImpl>(options);
+    return std::make_shared<VisionTransformerImpl>(with_model_options(network, o));
   };
 }
 
 Builder convnext_builder(const NetworkShape& shape) {
   const ConvNeXtOptions network(shape.layers, shape.dims);
   return [network](const ModelOptions& o) -> std::shared_ptr<Classifier> {
-    ConvNeXtOptions options = network;
-    options.num_classes(o.num_classes).initialize(o.initialize);
-    if (o.drop_rate) options.drop_rate(*o.drop_rate);
-    if (o.drop_path_rate) options.drop_path_rate(*o.drop_path_rate);
-    return std::make_shared<ConvNeXtImpl>(options);
+    return std::make_shared<ConvNeXtImpl>(with_model_options(network, o));
   };
 }
 
