@@ -58,6 +58,9 @@ void add_recipe_flags(CLI::App& app, engine::TrainingOptions& options) {
   app.add_option("--switch-prob", options.mixup.switch_prob, "With both on: share of mixed batches that use CutMix")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--reprob", options.reprob,
+                 "Random erasing of the training images with this probability (timm's RandomErasing, 'pixel' mode)")
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--optimizer", options.optimizer, "sgd (the seed's, momentum 0.9) or adamw (betas 0.9, 0.999)")
       ->capture_default_str()
       ->check(CLI::IsMember({"sgd", "adamw"}));

@@ -96,6 +96,9 @@ struct TrainingOptions {
   ProgressiveResize progressive;
   /// Soft targets from mixed batches; --label-smoothing then smooths them (timm's mixup_target).
   MixupOptions mixup;
+  /// --reprob P: random erasing of the training images (timm's RandomErasing, 'pixel' mode);
+  /// random transforms only (train, finetune --transforms v2).
+  double reprob = 0.0;
   /// --optimizer: "sgd" (the seed's: momentum 0.9) or "adamw" (betas 0.9/0.999, eps 1e-8).
   std::string optimizer = "sgd";
   /// --weight-decay; unset: 1e-4 for SGD (the seed's), 0.05 for AdamW (DeiT's).

@@ -4,6 +4,7 @@
 
 #include "fixres/data/augment.h"
 #include "fixres/data/geometry.h"
+#include "fixres/data/random_erasing.h"
 #include "fixres/data/resample.h"
 
 namespace fixres::data {
@@ -86,10 +87,19 @@ Image Pipeline::view(const Image& in, Rng& rng) const {
 
 void Pipeline::apply(const Image& in, Rng& rng, float* out, Layout layout) const {
   to_tensor_normalize(view(in, rng), spec_.normalization, out, layout);
+  erase(rng, out, layout);
 }
 
 void Pipeline::apply(const RegionLoader& load, Rng& rng, float* out, Layout layout) const {
   to_tensor_normalize(view(load, rng), spec_.normalization, out, layout);
+  erase(rng, out, layout);
+}
+
+void Pipeline::erase(Rng& rng, float* out, Layout layout) const {
+  if (spec_.erase_prob <= 0.0 || !is_random()) return;
+  if (const auto box = draw_erase_box(spec_.size, spec_.size, spec_.erase_prob, rng)) {
+    erase_box(out, spec_.size, layout, *box, rng);
+  }
 }
 
 }  // namespace fixres::data

@@ -32,6 +32,8 @@ struct PipelineSpec {
   Normalization normalization;   ///< mean/std of the weights
   float jitter = -1.0f;          ///< ColorJitter strength; < 0: FixRes's (0.3 Full, 0.05 ValTrain)
   TestProtocol protocol;         ///< the Resize of Test and ValTrain (Full's RandomResizedCrop is bilinear)
+  /// --reprob: random erasing after normalisation (data/random_erasing.h), random kinds only.
+  double erase_prob = 0.0;
 };
 
 /// Decodes (at least) the box a RegionRequest asks for: Dataset::load_region bound to an item.
@@ -58,6 +60,9 @@ class Pipeline {
   void apply(const RegionLoader& load, Rng& rng, float* out, Layout layout = Layout::CHW) const;
 
  private:
+  /// --reprob's random erasing of the normalised output.
+  void erase(Rng& rng, float* out, Layout layout) const;
+
   PipelineSpec spec_;
   float jitter_ = 0.0f;
 };

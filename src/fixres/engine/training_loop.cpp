@@ -141,6 +141,9 @@ void check_training_options(const TrainingOptions& o) {
   if (o.weight_decay && !(*o.weight_decay >= 0.0)) {
     throw std::invalid_argument("--weight-decay must be >= 0, got " + std::to_string(*o.weight_decay));
   }
+  if (!(o.reprob >= 0.0 && o.reprob <= 1.0)) {
+    throw std::invalid_argument("--reprob must be in [0, 1], got " + std::to_string(o.reprob));
+  }
   const MixupOptions& m = o.mixup;
   if (!(m.mixup_alpha >= 0.0 && m.cutmix_alpha >= 0.0 && m.mix_prob >= 0.0 && m.mix_prob <= 1.0 &&
         m.switch_prob >= 0.0 && m.switch_prob <= 1.0)) {
@@ -457,6 +460,7 @@ void open_loader(Loop& loop, int size) {
   if (loop.loader && loop.loader->pipeline().output_size() == size) return;
   data::PipelineSpec spec = loop.plan.train_pipeline;
   spec.size = size;
+  spec.erase_prob = loop.options.reprob;
   loop.loader.reset();  // its worker threads end before the next loader's start
   loop.loader = std::make_unique<data::Loader>(loop.plan.train_set, loop.plan.sampler, data::Pipeline(spec),
                                                loop.loader_options);

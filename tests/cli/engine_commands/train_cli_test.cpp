@@ -52,7 +52,7 @@ TEST(TrainCliTest, RecipeFlags) {
   auto out = testing::run_fixres("train --epochs 2 --train-path " + fixture("images/folder").string() +
                                  " --no-val --input-size 32 --batch 3 --workers 2 --learning-rate 0.02 "
                                  "--lr-schedule cosine --warmup-epochs 1 --min-lr 0.0001 --label-smoothing 0.1 "
-                                 "--grad-accum-steps 2 --clip-grad 5 --mixup 0.2 --cutmix 1.0 --save-folder " + dir.string() +
+                                 "--grad-accum-steps 2 --clip-grad 5 --mixup 0.2 --cutmix 1.0 --reprob 0.25 --save-folder " + dir.string() +
                                  " --job-id plain --json " + json);
   ASSERT_EQ(out.exit_code, 0) << out.output;
   std::ifstream in(json);
