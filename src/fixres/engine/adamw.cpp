@@ -11,7 +11,10 @@ AdamW::AdamW(std::vector<AdamWGroupSpec> groups, AdamWOptions options)
   TORCH_CHECK(options_.lr() >= 0.0, "AdamW: learning rate must be >= 0, got ", options_.lr());
   for (const auto& group : groups_) {
     TORCH_CHECK(group.weight_decay >= 0.0, "AdamW: weight decay must be >= 0, got ", group.weight_decay);
-    for (const auto& param : group.parameters) slots_.push_back({param, group.weight_decay, {}, {}, {}});
+    for (const auto& param : group.parameters) {
+      slots_.push_back({param, group.weight_decay, {}, {}, {}});
+      parameters_.push_back(param);
+    }
   }
 }
 
@@ -39,11 +42,7 @@ void AdamW::step() {
   }
 }
 
-void AdamW::zero_grad() {
-  std::vector<torch::Tensor> params;
-  for (const auto& s : slots_) params.push_back(s.param);
-  zero_gradients(params);
-}
+void AdamW::zero_grad() { zero_gradients(parameters_); }
 
 void AdamW::save(io::TrainingCheckpoint& checkpoint, double initial_lr) const {
   io::AdamWState state;

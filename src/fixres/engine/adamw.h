@@ -49,6 +49,7 @@ class AdamW : public Optimizer {
   };
   std::vector<AdamWGroupSpec> groups_;
   std::vector<Slot> slots_;  ///< every parameter, groups in order
+  std::vector<torch::Tensor> parameters_;  ///< the slots' parameters, for zero_grad
   AdamWOptions options_;
 };
 

@@ -25,20 +25,30 @@ class FixedSampler : public data::Sampler {
   std::vector<std::int64_t> indices_;
 };
 
+using NamedBatchNorms = std::vector<std::pair<std::string, models::BatchNorm2d>>;
+
+/// The BatchNorm2d modules at or below `root` (named from `path`), each once across calls.
+void collect_batchnorms(const torch::nn::Module& root, const std::string& path, std::set<const torch::nn::Module*>& seen,
+                        NamedBatchNorms& layers) {
+  for (const auto& item : root.named_modules(path)) {
+    auto bn = std::dynamic_pointer_cast<models::BatchNorm2dImpl>(item.value());
+    if (bn && seen.insert(bn.get()).second) layers.emplace_back(item.key(), models::BatchNorm2d(bn));
+  }
+}
+
 }  // namespace
 
-std::vector<std::pair<std::string, models::BatchNorm2d>> adapted_batchnorms(torch::nn::Module& model,
-                                                                              const models::FinetunePolicy& policy) {
-  std::vector<std::pair<std::string, models::BatchNorm2d>> layers;
+NamedBatchNorms adapted_batchnorms(torch::nn::Module& model, const models::FinetunePolicy& policy) {
+  NamedBatchNorms layers;
   std::set<const torch::nn::Module*> seen;
-  for (const auto& path : policy.train_mode) {
-    // "": the whole network.
-    auto root = path.empty() ? model.shared_from_this() : models::find_module(model, path);
-    for (const auto& item : root->named_modules(path)) {
-      auto bn = std::dynamic_pointer_cast<models::BatchNorm2dImpl>(item.value());
-      if (bn && seen.insert(bn.get()).second) layers.emplace_back(item.key(), models::BatchNorm2d(bn));
-    }
-  }
+  for (const auto& path : policy.train_mode) collect_batchnorms(*models::find_module(model, path), path, seen, layers);
+  return layers;
+}
+
+NamedBatchNorms all_batchnorms(torch::nn::Module& model) {
+  NamedBatchNorms layers;
+  std::set<const torch::nn::Module*> seen;
+  collect_batchnorms(model, "", seen, layers);
   return layers;
 }
 
@@ -68,8 +78,7 @@ RecalibrationResult recalibrate_batchnorm(const ModelSetup& setup, std::shared_p
   if (options.images <= 0) {
     throw std::invalid_argument("--calibrate-images must be positive, got " + std::to_string(options.images));
   }
-  auto layers = adapted_batchnorms(*setup.model, options.all_layers ? models::FinetunePolicy{{}, {""}}
-                                                                      : setup.spec->finetune);
+  auto layers = options.all_layers ? all_batchnorms(*setup.model) : adapted_batchnorms(*setup.model, setup.spec->finetune);
   if (layers.empty()) {
     throw std::runtime_error(setup.spec->name + ": its FixRes fine-tuning policy adapts no batch-norm layer");
   }

@@ -33,6 +33,9 @@ namespace fixres::engine {
 std::vector<std::pair<std::string, models::BatchNorm2d>> adapted_batchnorms(torch::nn::Module& model,
                                                                               const models::FinetunePolicy& policy);
 
+/// Every BatchNorm2d of `model` (dotted names, module order).
+std::vector<std::pair<std::string, models::BatchNorm2d>> all_batchnorms(torch::nn::Module& model);
+
 /// A copy of the running statistics (and momentum) of some batch-norm layers, to undo a
 /// recalibration.
 class BatchNormSnapshot {

@@ -7,7 +7,8 @@
 
 namespace fixres::engine {
 
-LrSchedule::LrSchedule(const LrScheduleOptions& options) : options_(options) {
+LrSchedule::LrSchedule(const LrScheduleOptions& options)
+    : options_(options), step_(StepLrOptions(options.base_lr())) {
   const std::string& kind = options.kind();
   if (kind != "step" && kind != "cosine" && kind != "constant") {
     throw std::invalid_argument("--lr-schedule: expected step, cosine or constant, got '" + kind + "'");
@@ -32,7 +33,7 @@ double LrSchedule::lr_at(std::int64_t epoch, std::int64_t step) const {
     return base * (s + (1.0 - s) * static_cast<double>(t) / static_cast<double>(warmup_steps_));
   }
   if (options_.kind() == "constant") return base;
-  if (options_.kind() == "step") return StepLr(StepLrOptions(base)).lr_at(epoch);
+  if (options_.kind() == "step") return step_.lr_at(epoch);
   const double span = static_cast<double>(std::max<std::int64_t>(1, total_steps_ - warmup_steps_));
   const double progress = static_cast<double>(t - warmup_steps_) / span;
   const double pi = std::acos(-1.0);

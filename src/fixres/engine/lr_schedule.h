@@ -19,6 +19,29 @@ struct StepLrOptions {
   FIXRES_ARG(double, gamma) = 0.1;
 };
 
+class StepLr {
+ public:
+  explicit StepLr(const StepLrOptions& options);
+
+  /// The learning rate of epoch `epoch` (0-based).
+  double lr_at(std::int64_t epoch) const;
+  double base_lr() const { return base_lr_; }
+  std::int64_t step_size() const { return step_size_; }
+  double gamma() const { return gamma_; }
+
+  /// scheduler.state_dict() after `step(epoch)` was called for epochs 0…`epoch` in one run
+  /// (last_epoch = epoch, _step_count = epoch + 2: the constructor's step plus one per epoch).
+  io::StepLrState state(std::int64_t epoch) const;
+  /// Checks a saved state against this schedule (base LR, step size, gamma) and returns its
+  /// last_epoch. Throws naming `source` on a mismatch (e.g. resuming with another --learning-rate).
+  std::int64_t check_state(const io::StepLrState& state, const std::string& source) const;
+
+ private:
+  double base_lr_;
+  std::int64_t step_size_;
+  double gamma_;
+};
+
 /// The per-step learning rate of a run (TrainingOptions' --lr-schedule, --warmup-epochs,
 /// --min-lr) as PyTorch's schedulers stepped once per iteration: SequentialLR([LinearLR(
 /// start_factor=0.01, total_iters=W), MAIN], milestones=[W]) with W = floor(warmup_epochs ·
@@ -46,31 +69,9 @@ class LrSchedule {
 
  private:
   LrScheduleOptions options_;
+  StepLr step_;  ///< "step": the seed's StepLR(30, 0.1)
   std::int64_t warmup_steps_ = 0;
   std::int64_t total_steps_ = 0;
-};
-
-class StepLr {
- public:
-  explicit StepLr(const StepLrOptions& options);
-
-  /// The learning rate of epoch `epoch` (0-based).
-  double lr_at(std::int64_t epoch) const;
-  double base_lr() const { return base_lr_; }
-  std::int64_t step_size() const { return step_size_; }
-  double gamma() const { return gamma_; }
-
-  /// scheduler.state_dict() after `step(epoch)` was called for epochs 0…`epoch` in one run
-  /// (last_epoch = epoch, _step_count = epoch + 2: the constructor's step plus one per epoch).
-  io::StepLrState state(std::int64_t epoch) const;
-  /// Checks a saved state against this schedule (base LR, step size, gamma) and returns its
-  /// last_epoch. Throws naming `source` on a mismatch (e.g. resuming with another --learning-rate).
-  std::int64_t check_state(const io::StepLrState& state, const std::string& source) const;
-
- private:
-  double base_lr_;
-  std::int64_t step_size_;
-  double gamma_;
 };
 
 }  // namespace fixres::engine

@@ -11,15 +11,8 @@ ModelEma::ModelEma(torch::nn::Module& model, double decay) : decay_(decay) {
     throw std::invalid_argument("--model-ema: the decay must be in (0, 1), e.g. 0.9998; got " + std::to_string(decay));
   }
   torch::NoGradGuard no_grad;
-  // State-dict order: each module's own parameters, then its own buffers, depth first.
-  for (const auto& sub : model.named_modules("", /*include_self=*/true)) {
-    const std::string prefix = sub.key().empty() ? "" : sub.key() + ".";
-    for (const auto& p : sub.value()->named_parameters(/*recurse=*/false)) {
-      entries_.push_back({prefix + p.key(), p.value(), p.value().detach().clone()});
-    }
-    for (const auto& b : sub.value()->named_buffers(/*recurse=*/false)) {
-      entries_.push_back({prefix + b.key(), b.value(), b.value().detach().clone()});
-    }
+  for (const auto& [name, tensor] : models::state_dict_tensors(model)) {
+    entries_.push_back({name, tensor, tensor.detach().clone()});
   }
 }
 

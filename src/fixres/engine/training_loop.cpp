@@ -3,19 +3,20 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <random>
 #include <optional>
+#include <random>
 #include <stdexcept>
 
 #include "fixres/data/image_folder.h"
 #include "fixres/data/loader.h"
+#include "fixres/data/rng.h"
 #include "fixres/dist/gradient_reducer.h"
 #include "fixres/dist/sync_batch_norm.h"
 #include "fixres/core/format.h"
-#include "fixres/engine/checkpointing.h"
-#include "fixres/engine/inference.h"
 #include "fixres/engine/adamw.h"
 #include "fixres/engine/bn_recalibration.h"
+#include "fixres/engine/checkpointing.h"
+#include "fixres/engine/inference.h"
 #include "fixres/engine/lr_schedule.h"
 #include "fixres/engine/mixup.h"
 #include "fixres/engine/optimizer.h"
@@ -284,15 +285,6 @@ void check_finite(const Loop& loop, double loss, std::int64_t epoch, std::int64_
                            format_number("%g", lr) + "); stopped, " + last + ". Try a lower --learning-rate.");
 }
 
-/// The generator of a step's mixup/CutMix draws: a function of (seed, epoch, step, rank), so a
-/// resumed run draws what the uninterrupted one did.
-std::uint64_t mix_seed(std::uint64_t seed, std::int64_t epoch, std::int64_t step, int rank) {
-  std::uint64_t z = epoch_seed(seed, epoch) ^ (static_cast<std::uint64_t>(step) * 0x9E3779B97F4A7C15ULL) ^
-                    (static_cast<std::uint64_t>(rank + 1) * 0xBF58476D1CE4E5B9ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  return z ^ (z >> 31);
-}
-
 /// --optimizer: the seed's SGD over every parameter, or AdamW with timm's weight-decay groups.
 std::unique_ptr<Optimizer> make_optimizer(models::Classifier& model, const std::vector<torch::Tensor>& all,
                                           const TrainingOptions& options, double lr) {
@@ -340,7 +332,9 @@ double train_step(Loop& loop, const data::Batch& batch, std::int64_t epoch, std:
   torch::Tensor y = batch.labels.to(loop.setup.device);
   torch::Tensor targets;
   if (loop.options.mixup.enabled()) {
-    std::mt19937_64 rng(mix_seed(loop.options.seed, epoch, step, loop.ctx.rank()));
+    // A function of (seed, epoch, step, rank), so a resumed run draws what the uninterrupted one did.
+    const std::int64_t position = step * loop.ctx.world_size() + loop.ctx.rank();
+    std::mt19937_64 rng(data::Rng::for_sample(loop.options.seed, epoch, position).next_u64());
     const MixParams params = draw_mix(loop.options.mixup, x.size(2), x.size(3), rng);
     targets = mix_batch(x, y, params, model.num_classes(), loop.options.label_smoothing);
   }
@@ -441,7 +435,7 @@ void log_epoch(const Reporter& reporter, const std::string& phase, const EpochRe
 /// --progressive: every batch norm's statistics re-estimated at END (the test transform on up to
 /// 2,000 training images, as the sweep's recalibration) before the last evaluation and checkpoint.
 void recalibrate_after_progressive(Loop& loop) {
-  if (adapted_batchnorms(*loop.setup.model, models::FinetunePolicy{{}, {""}}).empty()) return;
+  if (all_batchnorms(*loop.setup.model).empty()) return;  // a ViT: nothing to recalibrate
   RecalibrationOptions o;
   o.input_size = loop.options.progressive.end;
   o.images = std::min<std::int64_t>(loop.plan.train_set->size(), 2000);

@@ -46,6 +46,14 @@ class Reader {
     const Value* v = d.as_dict().find(k);
     return v == nullptr || v->is_none() ? fallback : get(d, k, p, [](const Value& x) { return x.as_bool(); });
   }
+  /// A param group's 'params': the parameter indices it holds.
+  std::vector<std::int64_t> indices(const Value& d, const std::string& k, const std::string& p) const {
+    return get(d, k, p, [](const Value& v) {
+      std::vector<std::int64_t> out;
+      for (const auto& item : v.items()) out.push_back(item.as_int());
+      return out;
+    });
+  }
   std::vector<double> numbers(const Value& d, const std::string& k, const std::string& p) const {
     return get(d, k, p, [](const Value& v) {
       std::vector<double> out;
@@ -58,19 +66,11 @@ class Reader {
   const std::string& source_;
 };
 
-}  // namespace
-
-namespace {
-
 Value weights_value(const StateDict& weights, bool module_prefix) {
   Value dict = Value::dict(true);
   for (const auto& [name, tensor] : weights) dict.as_dict().add(module_prefix ? "module." + name : name, Value(tensor));
   return dict;
 }
-
-}  // namespace
-
-namespace {
 
 Value index_list(const std::vector<std::int64_t>& indices) {
   Value list = Value::list();
@@ -114,12 +114,26 @@ Value adamw_value(const AdamWState& a) {
   return optimizer_value(state, groups);
 }
 
+/// optimizer['state'] (a dict keyed by parameter index) and optimizer['param_groups'] (a list), or
+/// an IoError naming what is not.
+std::pair<const Value*, const Value*> optimizer_parts(const Value& optimizer, const Reader& r, const std::string& source) {
+  const Value& state = r.field(optimizer, "state", "optimizer");
+  if (!state.is(Value::Kind::Dict)) throw IoError(source, "optimizer['state'] is a " + state.type_name() + ", expected a dict");
+  for (const auto& item : state.as_dict().items) {
+    if (!item.first.is(Value::Kind::Int)) {
+      throw IoError(source, "optimizer['state'] key " + item.first.summary() + " is not a parameter index");
+    }
+  }
+  const Value& groups = r.field(optimizer, "param_groups", "optimizer");
+  if (!groups.is(Value::Kind::List)) throw IoError(source, "optimizer['param_groups'] is not a list");
+  return {&state, &groups};
+}
+
 AdamWState adamw_from_value(const Value& optimizer, const std::string& source) {
   const Reader r(source);
   AdamWState a;
-  const Value& state = r.field(optimizer, "state", "optimizer");
-  for (const auto& [key, entry] : state.as_dict().items) {
-    if (!key.is(Value::Kind::Int)) throw IoError(source, "optimizer['state'] key " + key.summary() + " is not a parameter index");
+  const auto [state, groups] = optimizer_parts(optimizer, r, source);
+  for (const auto& [key, entry] : state->as_dict().items) {
     const std::string path = "optimizer['state'][" + std::to_string(key.as_int()) + "]";
     AdamWSlot slot;
     slot.index = key.as_int();
@@ -132,9 +146,8 @@ AdamWState adamw_from_value(const Value& optimizer, const std::string& source) {
     a.slots.push_back(std::move(slot));
   }
   std::sort(a.slots.begin(), a.slots.end(), [](const auto& x, const auto& y) { return x.index < y.index; });
-  const Value& groups = r.field(optimizer, "param_groups", "optimizer");
-  for (std::size_t i = 0; i < groups.items().size(); ++i) {
-    const Value& g = groups.items()[i];
+  for (std::size_t i = 0; i < groups->items().size(); ++i) {
+    const Value& g = groups->items()[i];
     const std::string path = "optimizer['param_groups'][" + std::to_string(i) + "]";
     AdamWGroup group;
     group.lr = r.number(g, "lr", path);
@@ -145,14 +158,43 @@ AdamWState adamw_from_value(const Value& optimizer, const std::string& source) {
     group.eps = r.number(g, "eps", path);
     group.weight_decay = r.number(g, "weight_decay", path);
     if (g.as_dict().find("initial_lr")) group.initial_lr = r.number(g, "initial_lr", path);
-    group.params = r.get(g, "params", path, [](const Value& v) {
-      std::vector<std::int64_t> out;
-      for (const auto& item : v.items()) out.push_back(item.as_int());
-      return out;
-    });
+    group.params = r.indices(g, "params", path);
     a.groups.push_back(std::move(group));
   }
   return a;
+}
+
+/// The seed's SGD state_dict: momentum buffers by index (None with momentum 0), one param group.
+SgdState sgd_from_value(const Value& optimizer, const std::string& source) {
+  const Reader r(source);
+  SgdState sgd;
+  const auto [state, groups] = optimizer_parts(optimizer, r, source);
+  for (const auto& [key, entry] : state->as_dict().items) {
+    const std::string path = "optimizer['state'][" + std::to_string(key.as_int()) + "]";
+    const Value& buffer = r.field(entry, "momentum_buffer", path);
+    if (buffer.is_none()) continue;  // PyTorch leaves None when momentum is 0
+    if (!buffer.is(Value::Kind::Tensor)) throw IoError(source, path + "['momentum_buffer'] is a " + buffer.type_name());
+    sgd.momentum_buffers.emplace_back(key.as_int(), buffer.as_tensor());
+  }
+  std::sort(sgd.momentum_buffers.begin(), sgd.momentum_buffers.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 0; i < groups->items().size(); ++i) {
+    const Value& g = groups->items()[i];
+    const std::string path = "optimizer['param_groups'][" + std::to_string(i) + "]";
+    SgdParamGroup group;
+    group.hyper.for_each([&](const char* key, auto& value) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(value)>, bool>) {
+        value = r.flag(g, key, path, false);
+      } else {
+        value = r.number(g, key, path);
+      }
+    });
+    group.maximize = r.flag(g, "maximize", path, false);
+    if (g.as_dict().find("initial_lr")) group.initial_lr = r.number(g, "initial_lr", path);
+    group.params = r.indices(g, "params", path);
+    sgd.param_groups.push_back(std::move(group));
+  }
+  return sgd;
 }
 
 /// Whether 'optimizer' is AdamW's state_dict (its param groups have 'betas').
@@ -220,42 +262,10 @@ TrainingCheckpoint training_checkpoint_from_value(const Value& root, const std::
   }
 
   const Value& optimizer = r.field(root, "optimizer", "checkpoint");
-  if (is_adamw(optimizer)) c.adamw = adamw_from_value(optimizer, source);
-  const Value& state = r.field(optimizer, "state", "optimizer");
-  if (!state.is(Value::Kind::Dict)) throw IoError(source, "optimizer['state'] is a " + state.type_name() + ", expected a dict");
-  for (const auto& [key, entry] : state.as_dict().items) {
-    if (!key.is(Value::Kind::Int)) throw IoError(source, "optimizer['state'] key " + key.summary() + " is not a parameter index");
-    const std::string path = "optimizer['state'][" + std::to_string(key.as_int()) + "]";
-    if (c.adamw) break;  // read above
-    const Value& buffer = r.field(entry, "momentum_buffer", path);
-    if (buffer.is_none()) continue;  // PyTorch leaves None when momentum is 0
-    if (!buffer.is(Value::Kind::Tensor)) throw IoError(source, path + "['momentum_buffer'] is a " + buffer.type_name());
-    c.optimizer.momentum_buffers.emplace_back(key.as_int(), buffer.as_tensor());
-  }
-  std::sort(c.optimizer.momentum_buffers.begin(), c.optimizer.momentum_buffers.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  const Value& groups = r.field(optimizer, "param_groups", "optimizer");
-  if (!groups.is(Value::Kind::List)) throw IoError(source, "optimizer['param_groups'] is not a list");
-  for (std::size_t i = 0; i < groups.items().size(); ++i) {
-    const Value& g = groups.items()[i];
-    const std::string path = "optimizer['param_groups'][" + std::to_string(i) + "]";
-    if (c.adamw) break;
-    SgdParamGroup group;
-    group.hyper.for_each([&](const char* key, auto& value) {
-      if constexpr (std::is_same_v<std::decay_t<decltype(value)>, bool>) {
-        value = r.flag(g, key, path, false);
-      } else {
-        value = r.number(g, key, path);
-      }
-    });
-    group.maximize = r.flag(g, "maximize", path, false);
-    if (g.as_dict().find("initial_lr")) group.initial_lr = r.number(g, "initial_lr", path);
-    group.params = r.get(g, "params", path, [](const Value& v) {
-      std::vector<std::int64_t> out;
-      for (const auto& item : v.items()) out.push_back(item.as_int());
-      return out;
-    });
-    c.optimizer.param_groups.push_back(std::move(group));
+  if (is_adamw(optimizer)) {
+    c.adamw = adamw_from_value(optimizer, source);
+  } else {
+    c.optimizer = sgd_from_value(optimizer, source);
   }
 
   const Value& sched = r.field(root, "lr_scheduler", "checkpoint");

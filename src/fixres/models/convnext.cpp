@@ -9,23 +9,6 @@ namespace {
 
 constexpr double kLayerNormEps = 1e-6;
 
-// timm's _init_weights: trunc-normal (std 0.02) convolution and linear weights, zero biases.
-void initialise(torch::nn::Module& model) {
-  torch::NoGradGuard no_grad;
-  for (auto& module : model.modules(/*include_self=*/false)) {
-    torch::Tensor weight, bias;
-    if (auto* conv = module->as<torch::nn::Conv2d>()) {
-      weight = conv->weight, bias = conv->bias;
-    } else if (auto* linear = module->as<torch::nn::Linear>()) {
-      weight = linear->weight, bias = linear->bias;
-    } else {
-      continue;
-    }
-    weight.normal_(0.0, 0.02).clamp_(-2.0, 2.0);
-    if (bias.defined()) bias.zero_();
-  }
-}
-
 }  // namespace
 
 LayerNorm2dImpl::LayerNorm2dImpl(std::int64_t channels)
@@ -39,7 +22,7 @@ ConvNeXtBlockImpl::ConvNeXtBlockImpl(std::int64_t channels, double ls_init_value
     : drop_path_rate_(drop_path_rate) {
   conv_dw_ = register_module(
       "conv_dw", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, channels, 7).padding(3).groups(channels)));
-  norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({channels}).eps(kLayerNormEps)));
+  norm_ = register_module("norm", layer_norm(channels, kLayerNormEps));
   mlp_ = register_module("mlp", Mlp(channels, 4 * channels));
   gamma_ = register_parameter("gamma", torch::full({channels}, ls_init_value));
 }
@@ -89,7 +72,7 @@ ConvNeXtImpl::ConvNeXtImpl(const ConvNeXtOptions& options_) : options(options_) 
   auto head = register_module("head", std::make_shared<torch::nn::Module>());
   head_norm_ = head->register_module("norm", LayerNorm2d(dims[3]));
   register_classifier("fc", dims[3], options.num_classes(), head.get(), "head");
-  if (options.initialize()) initialise(*this);
+  if (options.initialize()) init_trunc_normal(*this, /*convolutions=*/true);  // timm's _init_weights
 }
 
 torch::Tensor ConvNeXtImpl::forward_features(const torch::Tensor& images) {

@@ -111,6 +111,26 @@ torch::Tensor drop_path(const torch::Tensor& x, double rate, bool training) {
   return x * mask;
 }
 
+torch::nn::LayerNorm layer_norm(std::int64_t dim, double eps) {
+  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(eps));
+}
+
+void init_trunc_normal(torch::nn::Module& model, bool convolutions) {
+  torch::NoGradGuard no_grad;
+  for (auto& module : model.modules(/*include_self=*/false)) {
+    torch::Tensor weight, bias;
+    if (auto* linear = module->as<torch::nn::Linear>()) {
+      weight = linear->weight, bias = linear->bias;
+    } else if (auto* conv = module->as<torch::nn::Conv2d>(); conv != nullptr && convolutions) {
+      weight = conv->weight, bias = conv->bias;
+    } else {
+      continue;
+    }
+    weight.normal_(0.0, 0.02).clamp_(-2.0, 2.0);
+    if (bias.defined()) bias.zero_();
+  }
+}
+
 torch::Tensor linear(const torch::nn::Linear& layer, const torch::Tensor& x) {
   const torch::Tensor& weight = layer->weight;
   if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat || weight.scalar_type() != torch::kFloat ||

@@ -83,6 +83,14 @@ TORCH_MODULE(TensorSequential);
 /// `rate` and scales the kept ones by 1/(1-rate); identity in eval mode or when rate is 0.
 torch::Tensor drop_path(const torch::Tensor& x, double rate, bool training);
 
+/// LayerNorm over the last dimension with timm's eps for ViT and ConvNeXt (1e-6).
+torch::nn::LayerNorm layer_norm(std::int64_t dim, double eps = 1e-6);
+
+/// timm's trunc_normal_(std=0.02) of every Linear weight (and Conv2d weight when `convolutions`)
+/// in `model`, with zero biases: ViT's init_weights_vit_timm (linears only), ConvNeXt's
+/// _init_weights (both). The ±2 truncation is 100 standard deviations out: a clamp.
+void init_trunc_normal(torch::nn::Module& model, bool convolutions);
+
 /// `layer` applied to x (... × in_features), as torch::nn::Linear computes it, through oneDNN on
 /// the CPU: the rows of x, seen as a channels-last 1 × C × M × 1 image, go through a 1×1
 /// convolution (no copy either way), which oneDNN runs 1.6–2.3× faster than the BLAS GEMM that

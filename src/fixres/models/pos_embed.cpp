@@ -4,14 +4,20 @@
 
 namespace fixres::models {
 
+std::optional<std::int64_t> square_grid(std::int64_t tokens) {
+  if (tokens <= 0) return std::nullopt;
+  const auto grid = static_cast<std::int64_t>(std::llround(std::sqrt(static_cast<double>(tokens))));
+  if (grid * grid != tokens) return std::nullopt;
+  return grid;
+}
+
 std::int64_t pos_embed_grid(const torch::Tensor& pos_embed, std::int64_t prefix_tokens) {
   TORCH_CHECK(pos_embed.dim() == 3 && pos_embed.size(0) == 1,
               "pos_embed: expected a 1 x tokens x dim tensor, got ", pos_embed.sizes());
-  const std::int64_t tokens = pos_embed.size(1) - prefix_tokens;
-  auto grid = static_cast<std::int64_t>(std::llround(std::sqrt(static_cast<double>(tokens))));
-  TORCH_CHECK(tokens > 0 && grid * grid == tokens, "pos_embed: ", pos_embed.size(1), " tokens are not ",
-              prefix_tokens, " class token(s) and a square grid");
-  return grid;
+  const auto grid = square_grid(pos_embed.size(1) - prefix_tokens);
+  TORCH_CHECK(grid.has_value(), "pos_embed: ", pos_embed.size(1), " tokens are not ", prefix_tokens,
+              " class token(s) and a square grid");
+  return *grid;
 }
 
 torch::Tensor resample_pos_embed(const torch::Tensor& pos_embed, std::int64_t grid, std::int64_t prefix_tokens) {

@@ -7,8 +7,12 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <optional>
 
 namespace fixres::models {
+
+/// g when `tokens` = g² (g > 0), else nothing.
+std::optional<std::int64_t> square_grid(std::int64_t tokens);
 
 /// The side of the square token grid of a 1 × (prefix + g²) × D embedding; throws naming the
 /// token count when it is not a square plus `prefix_tokens`.

@@ -131,13 +131,19 @@ LoadReport load_state_dict(torch::nn::Module& module, const io::StateDict& weigh
   return report;
 }
 
-io::StateDict module_state_dict(const torch::nn::Module& module) {
-  io::StateDict out;
+std::vector<std::pair<std::string, torch::Tensor>> state_dict_tensors(const torch::nn::Module& module) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
   for (const auto& sub : module.named_modules(/*name_prefix=*/"", /*include_self=*/true)) {
     const std::string prefix = sub.key().empty() ? "" : sub.key() + ".";
-    for (const auto& p : sub.value()->named_parameters(/*recurse=*/false)) out.emplace_back(prefix + p.key(), from_torch(p.value()));
-    for (const auto& b : sub.value()->named_buffers(/*recurse=*/false)) out.emplace_back(prefix + b.key(), from_torch(b.value()));
+    for (const auto& p : sub.value()->named_parameters(/*recurse=*/false)) out.emplace_back(prefix + p.key(), p.value());
+    for (const auto& b : sub.value()->named_buffers(/*recurse=*/false)) out.emplace_back(prefix + b.key(), b.value());
   }
+  return out;
+}
+
+io::StateDict module_state_dict(const torch::nn::Module& module) {
+  io::StateDict out;
+  for (const auto& [name, tensor] : state_dict_tensors(module)) out.emplace_back(name, from_torch(tensor));
   return out;
 }
 

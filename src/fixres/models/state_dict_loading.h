@@ -47,8 +47,11 @@ struct LoadReport {
 LoadReport load_state_dict(torch::nn::Module& module, const io::StateDict& weights, bool strict = true,
                            std::size_t shown = 0);
 
-/// Parameters and buffers in PyTorch's state_dict() order (each module's own parameters, then its
-/// own buffers, then its children, depth first), as contiguous CPU copies.
+/// The module's own tensors (not copies) under their state-dict names, in PyTorch's state_dict()
+/// order: each module's own parameters, then its own buffers, then its children, depth first.
+std::vector<std::pair<std::string, torch::Tensor>> state_dict_tensors(const torch::nn::Module& module);
+
+/// state_dict_tensors as contiguous CPU copies.
 io::StateDict module_state_dict(const torch::nn::Module& module);
 
 }  // namespace fixres::models

@@ -4,28 +4,6 @@
 #include "fixres/models/pos_embed.h"
 
 namespace fixres::models {
-namespace {
-
-constexpr double kLayerNormEps = 1e-6;
-
-torch::nn::LayerNorm layer_norm(std::int64_t dim) {
-  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(kLayerNormEps));
-}
-
-// timm's init_weights_vit_timm: truncated normal (std 0.02, cut at ±2) for every Linear,
-// zero biases; pos_embed trunc-normal 0.02, cls_token normal 1e-6.
-void initialise(torch::nn::Module& model) {
-  torch::NoGradGuard no_grad;
-  for (auto& module : model.modules(/*include_self=*/false)) {
-    if (auto* linear = module->as<torch::nn::Linear>()) {
-      linear->weight.normal_(0.0, 0.02).clamp_(-2.0, 2.0);
-      if (linear->bias.defined()) linear->bias.zero_();
-    }
-  }
-}
-
-}  // namespace
-
 AttentionImpl::AttentionImpl(std::int64_t dim, std::int64_t num_heads)
     : num_heads_(num_heads), scale_(1.0 / std::sqrt(static_cast<double>(dim / num_heads))) {
   TORCH_CHECK(dim % num_heads == 0, "Attention: width ", dim, " is not a multiple of ", num_heads, " heads");
@@ -73,7 +51,8 @@ VisionTransformerImpl::VisionTransformerImpl(const VisionTransformerOptions& opt
   norm_ = register_module("norm", layer_norm(dim));
   register_classifier("head", dim, options.num_classes());
   if (options.initialize()) {
-    initialise(*this);
+    // timm's init_weights_vit_timm: the linears, pos_embed trunc-normal 0.02, cls_token normal 1e-6.
+    init_trunc_normal(*this, /*convolutions=*/false);
     torch::NoGradGuard no_grad;
     pos_embed_.normal_(0.0, 0.02).clamp_(-2.0, 2.0);
     cls_token_.normal_(0.0, 1e-6);
@@ -105,9 +84,7 @@ void VisionTransformerImpl::adapt_to_weights(const io::StateDict& weights) {
     if (name != "pos_embed") continue;
     const auto& shape = tensor.shape;
     if (shape.size() != 3 || shape[0] != 1 || shape[2] != pos_embed_.size(2) || shape[1] == pos_embed_.size(1)) return;
-    const std::int64_t tokens = shape[1] - 1;
-    const auto grid = static_cast<std::int64_t>(std::llround(std::sqrt(static_cast<double>(tokens))));
-    if (tokens > 0 && grid * grid == tokens) set_image_size(grid * options.patch_size());
+    if (const auto grid = square_grid(shape[1] - 1)) set_image_size(*grid * options.patch_size());
     return;
   }
 }
