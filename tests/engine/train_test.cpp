@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/paths.h"
+#include "fixres/core/augment_options.h"
 #include "fixres/core/train.h"
 #include "fixres/io/training_checkpoint.h"
 
@@ -115,6 +116,14 @@ TEST_P(EveryRecipeTest, ResumesExactly) {
   config.training.mixup.cutmix_alpha = 1.0;
   config.training.model_ema = 0.7;
   config.training.progressive = {32, 64, 3};
+  config.training.reprob = 0.25;
+  // The training transform's augmentations: RandAugment with DeiT III's crop, or TrivialAugmentWide.
+  if (GetParam() == "sgd") {
+    config.training.auto_augment = data::parse_rand_augment("2,9");
+    config.training.train_crop = data::TrainCrop::Simple;
+  } else {
+    config.training.auto_augment.kind = data::AutoAugmentKind::TrivialAugmentWide;
+  }
   config.training.job_id = "straight";
   const TrainingResult straight = run_train(config);
   // A run killed after its first epoch: the folder as that epoch left it (checkpoint and record).

@@ -27,6 +27,7 @@ struct DemoFlags {
   std::string export_dir;
   std::string data_root = "/usr/share/datasets/fashion-mnist";
   std::uint64_t seed = 0;
+  std::optional<int> seeds;
   bool every_size = false;
   bool best_only = false;
   // Overrides of the preset (unset: the preset's value), to explore other settings.
@@ -41,18 +42,6 @@ struct DemoFlags {
   std::optional<int> canvas;
 };
 
-std::optional<double> finetuned_top1(const engine::DemoRow& row) {
-  if (!row.finetuned) return std::nullopt;
-  return row.finetuned->top1_percent();
-}
-
-const engine::DemoRow* row_at(const engine::DemoResult& r, int size) {
-  for (const auto& row : r.rows) {
-    if (row.size == size) return &row;
-  }
-  return nullptr;
-}
-
 /// A short stable tag of the settings that shape the trained network (checkpoint job names).
 std::string settings_tag(const engine::DemoConfig& c) {
   const std::string text = c.architecture + "/" + std::to_string(c.train_size) + "/" + std::to_string(c.train_epochs) +
@@ -65,61 +54,67 @@ std::string settings_tag(const engine::DemoConfig& c) {
   return tag;
 }
 
-/// The table in the spirit of the paper's Tables 1/2: one row per test size.
+std::string seeds_text(const engine::DemoConfig& c) {
+  if (c.seeds == 1) return "seed " + std::to_string(c.seed);
+  return std::to_string(c.seeds) + " seeds (" + std::to_string(c.seed) + "-" + std::to_string(c.seed + c.seeds - 1) +
+         "), mean ± standard deviation";
+}
+
+/// The table in the spirit of the paper's Tables 1/2: one row per test size, then the statements.
 void print_table(const engine::DemoResult& r) {
   const auto& c = r.config;
+  const engine::DemoSummary& s = r.summary;
   print_line(r.dataset);
-  print_line(r.train.architecture + " trained from scratch at " + std::to_string(c.train_size) +
-             " px (RandomResizedCrop) on " + std::to_string(r.train_images) + " images, " +
-             std::to_string(c.train_epochs) + " epoch(s); FixRes fine-tuning on " + std::to_string(r.finetune_images) +
-             " images; top-1 on " + std::to_string(r.val_images) + " test images (Resize + CenterCrop at each size)");
+  print_line(r.architecture + " trained from scratch at " + std::to_string(c.train_size) + " px (RandomResizedCrop, " +
+             c.lr_schedule + " LR) on " + std::to_string(r.train_images) + " images, " + std::to_string(c.train_epochs) +
+             " epoch(s); FixRes fine-tuning on " + std::to_string(r.finetune_images) + " images; top-1 on " +
+             std::to_string(r.val_images) + " test images (Resize + CenterCrop at each size); " + seeds_text(c));
   print_line("");
-  print_line("test size   top-1 (%)   top-1 after FixRes fine-tuning (%)");
-  for (const auto& row : r.rows) {
+  print_line("test size   top-1 (%)          top-1 after FixRes fine-tuning (%)");
+  for (const auto& row : s.rows) {
     std::string mark = row.size == c.train_size ? "  = train size" : "";
-    if (row.size == r.best_size) mark += "  <- best without fine-tuning";
-    char line[160];
-    std::snprintf(line, sizeof line, "%6d px   %9s   %34s%s", row.size, engine::format_number("%.2f", row.plain.top1_percent()).c_str(),
-                  row.finetuned ? engine::format_number("%.2f", row.finetuned->top1_percent()).c_str() : "-", mark.c_str());
+    if (row.size == s.best_size) mark += "  <- best without fine-tuning";
+    if (s.best_finetuned_size && row.size == *s.best_finetuned_size) mark += "  <- best after fine-tuning";
+    char line[200];
+    std::snprintf(line, sizeof line, "%6d px   %-17s  %-17s%s", row.size, engine::format_mean_std(row.top1).c_str(),
+                  row.top1_finetuned ? engine::format_mean_std(*row.top1_finetuned).c_str() : "-", mark.c_str());
     print_line(line);
   }
+  if (s.train_at_test) {
+    print_line("Trained at " + std::to_string(s.claim_size) + " px instead (same epochs), tested at " +
+               std::to_string(s.claim_size) + " px: " + engine::format_mean_std(*s.train_at_test));
+  }
   print_line("");
-  const engine::DemoRow* same = row_at(r, c.train_size);
-  const engine::DemoRow* best = row_at(r, r.best_size);
-  if (same && best) {
-    print_line("Best test size without fine-tuning: " + std::to_string(r.best_size) + " px, top-1 " +
-               engine::format_number("%.2f", best->plain.top1_percent()) + " (" +
-               engine::format_number("%+.2f", best->plain.top1_percent() - same->plain.top1_percent()) +
-               " over testing at the train size " + std::to_string(c.train_size) + " px)");
+  for (const auto& st : s.statements) print_line((st.holds ? "* " : "- ") + st.text);
+  if (c.seeds == 1 || c.preset == "quick") {
+    print_line("Note: " + std::string(c.preset == "quick" ? "--quick is a smoke-sized run" : "one seed") +
+               ": too short to be conclusive (run `fixres demo` for the default preset, " +
+               std::to_string(engine::demo_preset(false).seeds) + " seeds).");
   }
-  std::string winner = "Winning setting: train " + std::to_string(c.train_size) + " px, test " +
-                       std::to_string(r.winner_size) + " px" +
-                       (r.winner_finetuned ? " with FixRes fine-tuning" : " without fine-tuning") + ": top-1 " +
-                       engine::format_number("%.2f", r.winner_top1);
-  if (same) winner += " (train = test = " + std::to_string(c.train_size) + " px: " + engine::format_number("%.2f", same->plain.top1_percent()) + ")";
-  print_line(winner);
-  if (r.winner_size != c.train_size) {
-    print_line("Training at " + std::to_string(c.train_size) + " px instead of the test size " +
-               std::to_string(r.winner_size) + " px costs " + engine::format_number("%.0f", 100.0 * r.train_cost_ratio) +
-               "% of the pixels (~FLOPs) per training image: " + engine::format_number("%.2f", 1.0 / r.train_cost_ratio) +
-               "x cheaper.");
+  double train = 0, sweep = 0, finetune = 0, at_test = 0;
+  for (const auto& run : r.runs) {
+    train += run.train_seconds, sweep += run.sweep_seconds, finetune += run.finetune_seconds;
+    at_test += run.train_at_test_seconds;
   }
-  print_line("Time: train " + engine::format_number("%.0f", r.train_seconds) + " s, sweep " + engine::format_number("%.0f", r.sweep_seconds) +
-             " s, fine-tuning " + engine::format_number("%.0f", r.finetune_seconds) + " s, total " + engine::format_number("%.0f", r.total_seconds) +
-             " s");
+  print_line("Time: train " + engine::format_number("%.0f", train) + " s, sweep " + engine::format_number("%.0f", sweep) +
+             " s, fine-tuning " + engine::format_number("%.0f", finetune) + " s, training at the test size " +
+             engine::format_number("%.0f", at_test) + " s, total " + engine::format_number("%.0f", r.total_seconds) + " s");
 }
 
 std::string svg_plot(const engine::DemoResult& r) {
+  const engine::DemoSummary& s = r.summary;
   engine::LinePlot plot;
-  plot.title = "Fashion-MNIST, " + r.train.architecture + " trained at " + std::to_string(r.config.train_size) +
-               " px: top-1 against test size";
+  plot.title = "Fashion-MNIST, " + r.architecture + " trained at " + std::to_string(r.config.train_size) +
+               " px: top-1 against test size" + (r.config.seeds > 1 ? " (mean ± std, " + std::to_string(r.config.seeds) + " seeds)" : "");
   plot.x_label = "test size (pixels)";
   plot.y_label = "top-1 accuracy (%)";
   engine::PlotSeries plain{"trained at " + std::to_string(r.config.train_size) + " px, tested as is", "#1f77b4", false, {}};
   engine::PlotSeries tuned{"after FixRes fine-tuning at the test size", "#d62728", true, {}};
-  for (const auto& row : r.rows) {
-    plain.points.push_back({static_cast<double>(row.size), row.plain.top1_percent()});
-    tuned.points.push_back({static_cast<double>(row.size), finetuned_top1(row)});
+  for (const auto& row : s.rows) {
+    plain.points.push_back({static_cast<double>(row.size), row.top1.mean, row.top1.std});
+    tuned.points.push_back(row.top1_finetuned ? engine::PlotPoint{static_cast<double>(row.size), row.top1_finetuned->mean,
+                                                                  row.top1_finetuned->std}
+                                              : engine::PlotPoint{static_cast<double>(row.size), std::nullopt, 0.0});
     plot.x_ticks.push_back(row.size);
   }
   auto by_x = [](const engine::PlotPoint& a, const engine::PlotPoint& b) { return a.x < b.x; };
@@ -128,52 +123,87 @@ std::string svg_plot(const engine::DemoResult& r) {
   std::sort(plot.x_ticks.begin(), plot.x_ticks.end());
   plot.series.push_back(plain);
   plot.series.push_back(tuned);
-  plot.highlight = engine::PlotHighlight{static_cast<double>(r.winner_size), r.winner_top1,
-                                         "best: test " + std::to_string(r.winner_size) + " px" +
-                                             (r.winner_finetuned ? " fine-tuned" : "") + ", " +
-                                             engine::format_number("%.2f", r.winner_top1) + "%"};
+  if (s.train_at_test) {
+    plot.series.push_back({"trained at " + std::to_string(s.claim_size) + " px, tested there", "#2ca02c", false,
+                           {{static_cast<double>(s.claim_size), s.train_at_test->mean, s.train_at_test->std}}, false});
+  }
   return engine::render_svg(plot);
+}
+
+nlohmann::json mean_std_json(const std::optional<engine::MeanStd>& m, bool std_part) {
+  if (!m) return nullptr;
+  return std_part ? m->std : m->mean;
 }
 
 nlohmann::json results_json(const engine::DemoResult& r) {
   const auto& c = r.config;
+  const engine::DemoSummary& s = r.summary;
   nlohmann::json sweep = nlohmann::json::array();
-  for (const auto& row : r.rows) {
+  for (std::size_t i = 0; i < s.rows.size(); ++i) {
+    const auto& row = s.rows[i];
+    nlohmann::json per_seed = nlohmann::json::array();
+    for (const auto& run : r.runs) {
+      const engine::DemoRow& x = run.rows.at(i);
+      per_seed.push_back({{"seed", run.seed},
+                          {"top1", x.plain.top1_percent()},
+                          {"top5", x.plain.top5_percent()},
+                          {"top1_finetuned", percent_or_null(x.finetuned, false)},
+                          {"top5_finetuned", percent_or_null(x.finetuned, true)},
+                          {"finetune_seconds", x.finetuned ? nlohmann::json(x.finetune_seconds) : nullptr}});
+    }
     sweep.push_back({{"size", row.size},
-                     {"top1", row.plain.top1_percent()},
-                     {"top5", row.plain.top5_percent()},
-                     {"top1_finetuned", percent_or_null(row.finetuned, false)},
-                     {"top5_finetuned", percent_or_null(row.finetuned, true)},
-                     {"images", row.plain.images},
-                     {"finetune_seconds", row.finetuned ? nlohmann::json(row.finetune_seconds) : nullptr}});
+                     {"top1_mean", row.top1.mean},
+                     {"top1_std", row.top1.std},
+                     {"top1_finetuned_mean", mean_std_json(row.top1_finetuned, false)},
+                     {"top1_finetuned_std", mean_std_json(row.top1_finetuned, true)},
+                     {"images", r.val_images},
+                     {"per_seed", per_seed}});
   }
-  nlohmann::json finetunes = nlohmann::json::array();
-  for (const auto& f : r.finetunes) finetunes.push_back(engine::training_result_json(f));
+  nlohmann::json statements = nlohmann::json::array();
+  for (const auto& st : s.statements) {
+    statements.push_back({{"claim", st.claim}, {"holds", st.holds}, {"evidence", st.evidence}, {"text", st.text}});
+  }
+  nlohmann::json seeds = nlohmann::json::array(), runs = nlohmann::json::array();
+  double total = r.total_seconds;
+  for (const auto& run : r.runs) {
+    seeds.push_back(run.seed);
+    nlohmann::json finetunes = nlohmann::json::array();
+    for (const auto& f : run.finetunes) finetunes.push_back(engine::training_result_json(f));
+    runs.push_back({{"seed", run.seed},
+                    {"best_size", run.best_size},
+                    {"train_checkpoint", run.train_checkpoint},
+                    {"finetune_checkpoints", run.finetune_checkpoints},
+                    {"seconds", {{"train", run.train_seconds}, {"sweep", run.sweep_seconds},
+                                 {"finetune", run.finetune_seconds}, {"train_at_test_size", run.train_at_test_seconds}}},
+                    {"train", engine::training_result_json(run.train)},
+                    {"finetune", finetunes},
+                    {"train_at_test_size", run.train_at_test ? engine::training_result_json(*run.train_at_test) : nullptr}});
+  }
   return {{"command", "demo"},
           {"preset", c.preset},
           {"dataset", r.dataset},
-          {"architecture", r.train.architecture},
+          {"architecture", r.architecture},
+          {"seeds", seeds},
           {"train_size", c.train_size},
-          {"best_size", r.best_size},
-          {"best_finetuned_size", r.best_finetuned_size ? nlohmann::json(*r.best_finetuned_size) : nullptr},
-          {"winner", {{"train_size", c.train_size}, {"test_size", r.winner_size}, {"finetuned", r.winner_finetuned},
-                      {"top1", r.winner_top1}}},
-          {"train_cost_ratio", r.train_cost_ratio},
+          {"best_size", s.best_size},
+          {"best_finetuned_size", s.best_finetuned_size ? nlohmann::json(*s.best_finetuned_size) : nullptr},
+          {"train_at_test_size", s.train_at_test ? nlohmann::json{{"size", s.claim_size}, {"top1_mean", s.train_at_test->mean},
+                                                                  {"top1_std", s.train_at_test->std}}
+                                                 : nlohmann::json(nullptr)},
           {"sweep", sweep},
+          {"statements", statements},
           {"settings",
            {{"train_images", r.train_images}, {"finetune_images", r.finetune_images}, {"val_images", r.val_images},
             {"train_epochs", c.train_epochs}, {"train_iterations_per_epoch", c.train_iterations},
-            {"train_lr", c.train_lr}, {"repetitions", c.repetitions}, {"len_factor", c.len_factor},
-            {"finetune_epochs", c.finetune_epochs}, {"finetune_lr", c.finetune_lr}, {"batch", c.batch},
-            {"workers", c.workers}, {"seed", c.seed}, {"finetune_every_size", c.finetune_every_size}}},
+            {"train_lr", c.train_lr}, {"lr_schedule", c.lr_schedule}, {"warmup_epochs", c.warmup_epochs},
+            {"label_smoothing", c.label_smoothing}, {"repetitions", c.repetitions}, {"len_factor", c.len_factor},
+            {"finetune_epochs", c.finetune_epochs}, {"finetune_lr", c.finetune_lr}, {"finetune_sizes", c.finetune_sizes},
+            {"claim_size", c.claim_size}, {"canvas", c.canvas}, {"canvas_jitter", c.canvas_jitter},
+            {"batch", c.batch}, {"workers", c.workers}}},
           {"normalization", r.normalization},
           {"val_folder", r.val_folder},
-          {"train_checkpoint", r.train_checkpoint},
-          {"finetune_checkpoints", r.finetune_checkpoints},
-          {"seconds", {{"train", r.train_seconds}, {"sweep", r.sweep_seconds}, {"finetune", r.finetune_seconds},
-                       {"total", r.total_seconds}}},
-          {"train", engine::training_result_json(r.train)},
-          {"finetune", finetunes}};
+          {"seconds", total},
+          {"runs", runs}};
 }
 
 void run_export(const DemoFlags& flags) {
@@ -193,13 +223,25 @@ void run(const DemoFlags& flags) {
   config.data_root = flags.data_root;
   config.workers = flags.workers;
   config.seed = flags.seed;
-  if (flags.every_size) config.finetune_every_size = true;
-  if (flags.best_only) config.finetune_every_size = false;
+  if (flags.seeds) config.seeds = *flags.seeds;
+  if (flags.every_size) config.finetune_sizes = config.test_sizes;
+  if (flags.best_only) config.finetune_sizes.clear();
   const bool custom = flags.architecture || flags.train_size || flags.test_sizes || flags.epochs || flags.train_lr ||
                       flags.train_images || flags.finetune_images || flags.val_images || flags.canvas;
   if (flags.architecture) config.architecture = *flags.architecture;
   if (flags.train_size) config.train_size = *flags.train_size;
-  if (flags.test_sizes) config.test_sizes = parse_sizes(*flags.test_sizes, "--test-sizes");
+  if (flags.test_sizes) {
+    config.test_sizes = parse_sizes(*flags.test_sizes, "--test-sizes");
+    // The preset's fine-tuning and claim sizes that the new list lacks are dropped.
+    std::vector<int> kept;
+    for (int size : config.finetune_sizes) {
+      if (std::find(config.test_sizes.begin(), config.test_sizes.end(), size) != config.test_sizes.end()) kept.push_back(size);
+    }
+    config.finetune_sizes = flags.every_size ? config.test_sizes : kept;
+    if (std::find(config.test_sizes.begin(), config.test_sizes.end(), config.claim_size) == config.test_sizes.end()) {
+      config.claim_size = 0;
+    }
+  }
   if (flags.epochs) config.train_epochs = *flags.epochs;
   if (flags.train_lr) config.train_lr = *flags.train_lr;
   if (flags.train_images) config.train_images = *flags.train_images;
@@ -237,14 +279,18 @@ Command add_demo(CLI::App& root) {
   CLI::App* app = root.add_subcommand("demo", "FixRes end to end on Fashion-MNIST in minutes");
   app->add_option("--out", flags->out, "Folder for results.json, sweep.svg, checkpoints and the exported test images")
       ->capture_default_str();
-  app->add_flag("--quick", flags->quick, "Smaller run (~2 minutes on 2 cores) instead of the default (~7 minutes)");
+  app->add_flag("--quick", flags->quick,
+                "Smoke-sized run (~2 minutes on 2 cores, one seed, not conclusive) instead of the default (~15 minutes)");
   app->add_option("--threads", flags->threads, "Intra-op threads (0: all cores)")->check(CLI::NonNegativeNumber);
   app->add_option("--workers", flags->workers, "Image loading threads")->capture_default_str()->check(CLI::NonNegativeNumber);
   app->add_option("--json", flags->json_path, "Also write the results JSON here");
   app->add_option("--seed", flags->seed, "Seed of the subsets, initialisation, sampling and augmentation")
       ->capture_default_str();
-  app->add_flag("--finetune-every-size", flags->every_size, "Fine-tune at every swept size (the default preset does)");
-  app->add_flag("--finetune-best-only", flags->best_only, "Fine-tune only at the best test size (--quick does)");
+  app->add_option("--seeds", flags->seeds, "Independent runs, seeds SEED, SEED+1, ... (default preset 3, --quick 1)")
+      ->check(CLI::Range(1, 100));
+  app->add_flag("--finetune-every-size", flags->every_size, "Fine-tune at every swept size (default: the preset's sizes)");
+  app->add_flag("--finetune-best-only", flags->best_only,
+                "Fine-tune only at each seed's best test size (and the claim size)");
   app->add_option("--data-root", flags->data_root, "Fashion-MNIST idx .gz folder (Debian: dataset-fashion-mnist)")
       ->capture_default_str();
   app->add_option("--architecture", flags->architecture, "Override: network to train (a registry row; default resnet26_w16_s16, --quick resnet26_w16)");

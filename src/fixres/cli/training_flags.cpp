@@ -5,6 +5,7 @@
 #include "fixres/cli/command.h"
 #include "fixres/cli/dist_options.h"
 #include "fixres/cli/output.h"
+#include "fixres/core/augment_options.h"
 #include "fixres/core/metrics.h"
 
 namespace fixres::cli {
@@ -78,6 +79,37 @@ void add_recipe_flags(CLI::App& app, engine::TrainingOptions& options) {
       ->check(CLI::Range(0.0, 0.999999999));
 }
 
+/// The random transforms' flags: RandAugment / TrivialAugmentWide, DeiT III's crop, the jitter.
+void add_transform_flags(CLI::App& app, engine::TrainingOptions& options) {
+  auto* rand = app.add_option_function<std::string>(
+      "--rand-augment", [&options](const std::string& text) {
+        try {
+          options.auto_augment = data::parse_rand_augment(text);
+        } catch (const std::invalid_argument& e) {
+          throw CLI::ValidationError(e.what());
+        }
+      },
+      "torchvision's RandAugment after the flip: N operations at magnitude bin M of 31 (e.g. 2,9)");
+  auto* trivial = app.add_flag_callback(
+      "--trivial-augment", [&options] { options.auto_augment.kind = data::AutoAugmentKind::TrivialAugmentWide; },
+      "torchvision's TrivialAugmentWide after the flip (one operation, a uniform magnitude)");
+  rand->excludes(trivial);
+  app.add_option_function<std::string>(
+         "--train-crop",
+         [&options](const std::string& v) {
+           options.train_crop = v == "simple" ? data::TrainCrop::Simple : data::TrainCrop::RandomResized;
+         },
+         "rrc: RandomResizedCrop(S); simple: DeiT III's Resize(S) of the shorter side (the weights' "
+         "interpolation) + RandomCrop(S, padding 4, reflect); finetune: the train transform with this crop "
+         "instead of v1/v2")
+      ->check(CLI::IsMember({"rrc", "simple"}));
+  app.add_option_function<float>(
+         "--color-jitter", [&options](float s) { options.color_jitter = s; },
+         "ColorJitter strength of brightness, contrast and saturation (default FixRes's: 0.3 train, 0.05 "
+         "v2; 0: none, as torchvision's and timm's recipes)")
+      ->check(CLI::Range(0.0, 1.0));
+}
+
 }  // namespace
 
 void add_training_flags(CLI::App& app, const TrainingBinding& bind, const TrainingDefaults& defaults) {
@@ -117,6 +149,7 @@ void add_training_flags(CLI::App& app, const TrainingBinding& bind, const Traini
       ->check(CLI::NonNegativeNumber);
   app.add_flag_callback("--no-shuffle", [&options] { options.shuffle = false; }, "Train on the images in dataset order");
   add_recipe_flags(app, options);
+  add_transform_flags(app, options);
   add_dist_flags(app, options.dist);
   add_cli_flags(app, bind.cli);
 }

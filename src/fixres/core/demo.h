@@ -6,9 +6,10 @@
 ///   2. sweep the test size through FixRes's test transform (Resize(int(256/224·S)) + CenterCrop(S))
 ///      over sizes below and above S_train — engine/sweep.h, on the test images exported as a PNG
 ///      ImageFolder under DIR/data/val;
-///   3. FixRes fine-tuning (classifier + last batch-norm, the architecture's policy) at the best
-///      test size, or at every swept size — engine/finetune.h.
-/// The paper predicts the best plain test size above S_train, and fine-tuning at it to gain more.
+///   3. FixRes fine-tuning (classifier + last batch-norm, the architecture's policy) at the
+///      preset's sizes (or each seed's best) — engine/finetune.h;
+///   4. the same training at the claim size T, tested at T (the economic claim);
+/// for several seeds, then the statements of core/demo_summary.h decided from the numbers.
 /// Checkpoints go to DIR/checkpoints/<job>/ (jobs named after the preset and sizes, so that an
 /// identical re-run resumes from them instead of training again). Torch-free declarations.
 
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "fixres/core/demo_summary.h"
 #include "fixres/core/metrics.h"
 #include "fixres/core/reporter.h"
 #include "fixres/core/training_config.h"
@@ -31,11 +33,13 @@ struct DemoConfig {
   std::string device = "cpu";
   int workers = 2;
   int batch = 64;
-  std::uint64_t seed = 0;
+  std::uint64_t seed = 0;  ///< the first seed; the others follow (seed + 1, …)
+  int seeds = 1;           ///< independent runs (subsets, initialisation, sampling, augmentation)
 
   /// Side of the black canvas every 28×28 item is pasted on (0: the items as they are) and the
   /// random shift of each item on it (demo_data.h CanvasDataset): objects that fill part of the
-  /// frame, as in ImageNet, where FixRes's apparent-size argument applies.
+  /// frame, as in ImageNet, where FixRes's apparent-size argument applies. The test images'
+  /// placement is the same for every seed.
   int canvas = 0;
   int canvas_jitter = 0;
 
@@ -46,42 +50,51 @@ struct DemoConfig {
   int train_epochs = 1;
   std::int64_t train_iterations = 0;  ///< cap per epoch (0: the whole sampler)
   double train_lr = 0.1;              ///< base LR (scaled by 8·batch/512 as the seed)
+  std::string lr_schedule = "cosine";  ///< the training's schedule (engine/lr_schedule.h)
+  double warmup_epochs = 0.0;
+  double label_smoothing = 0.0;
   std::int64_t repetitions = 1;       ///< repeated augmentation (the seed: 3)
   double len_factor = 1.0;            ///< epoch length over the training images (the seed: 2)
 
   std::int64_t finetune_images = 0;  ///< training-split images fine-tuned on (0: all)
   int finetune_epochs = 1;
   double finetune_lr = 0.01;
-  bool finetune_every_size = false;  ///< false: only at the best plain test size
+  /// Sizes fine-tuned at (every seed the same); empty: each seed's best plain size.
+  std::vector<int> finetune_sizes;
+  /// The economic claim's test size T: a network is also trained at T (same epochs) and tested
+  /// there; 0: not run. T is fine-tuned at too.
+  int claim_size = 0;
 };
 
-/// The preset of `fixres demo` (quick = false, ~10 min on 2 cores) or `--quick` (~2 min).
+/// The preset of `fixres demo` (quick = false, ~15 min on 2 cores) or `--quick` (~2 min).
 /// Inline: the torch-free CLI fills its config from it.
 inline DemoConfig demo_preset(bool quick) {
   DemoConfig c;
   c.preset = quick ? "quick" : "default";
-  c.train_lr = 0.05;
+  // Objects that fill part of the frame (each item at a random place of a 40×40 canvas, as
+  // ImageNet objects in their photos), a train size below the canvas's, the stride-16 network,
+  // a decaying schedule with warmup and label smoothing.
+  c.architecture = "resnet26_w16_s16";
+  c.canvas = 40;
+  c.canvas_jitter = 6;
+  c.train_size = 24;
+  c.test_sizes = {16, 24, 32, 40, 48};
+  c.train_lr = 0.2;
+  c.lr_schedule = "cosine";
+  c.warmup_epochs = 0.2;
+  c.label_smoothing = 0.1;
+  c.claim_size = 32;
+  c.finetune_sizes = {24, 32, 40};
+  c.finetune_images = 10000;
   if (quick) {
-    // The smoke-sized run of the test suite: items as they are, 40 px, total stride 32.
-    c.train_size = 40;
-    c.test_sizes = {32, 40, 48, 56, 64, 72, 80};
-    c.train_images = 20000;
+    c.seeds = 1;
+    c.train_epochs = 1;
+    c.train_images = 12000;
     c.val_images = 2000;
-    c.train_epochs = 1;
-    c.finetune_images = 5000;
+    c.finetune_images = 3000;
   } else {
-    // Where the paper's reasoning applies: objects that fill part of the frame (each item at a
-    // random place of a 48×48 canvas, as ImageNet objects in their photos), a train size below
-    // the canvas's (32 px: the network sees down-sampled crops), the stride-16 network (its
-    // last map stays 2×2 at 32 px), and fine-tuning at every size.
-    c.architecture = "resnet26_w16_s16";
-    c.canvas = 48;
-    c.canvas_jitter = 10;
-    c.train_size = 32;
-    c.test_sizes = {24, 32, 40, 48, 56, 64};
-    c.train_epochs = 1;
-    c.finetune_images = 10000;
-    c.finetune_every_size = true;
+    c.seeds = 3;
+    c.train_epochs = 2;
   }
   return c;
 }
@@ -93,35 +106,40 @@ struct DemoRow {
   double finetune_seconds = 0.0;        ///< the fine-tuning run (its evaluations included)
 };
 
+/// One seed's runs.
+struct DemoSeedRun {
+  std::uint64_t seed = 0;
+  std::vector<DemoRow> rows;  ///< in config.test_sizes order
+  int best_size = 0;          ///< highest plain top-1 (the sweep's choice)
+  TrainingResult train;
+  std::string train_checkpoint;
+  std::vector<TrainingResult> finetunes;  ///< one per fine-tuned size
+  std::vector<std::string> finetune_checkpoints;
+  /// The network trained at config.claim_size (statement 3), tested there.
+  std::optional<TrainingResult> train_at_test;
+  double train_seconds = 0.0;
+  double sweep_seconds = 0.0;
+  double finetune_seconds = 0.0;
+  double train_at_test_seconds = 0.0;
+};
+
 struct DemoResult {
   DemoConfig config;  ///< what ran (the preset and overrides)
-  std::vector<DemoRow> rows;  ///< in config.test_sizes order
-  int best_size = 0;          ///< highest plain top-1 (the sweep's choice), where fine-tuning ran
-  std::optional<int> best_finetuned_size;  ///< highest top-1 after fine-tuning
-  /// The winning setting over all rows (plain and fine-tuned): its test size and top-1.
-  int winner_size = 0;
-  bool winner_finetuned = false;
-  double winner_top1 = 0.0;
-  /// Training pixels per image at S_train over those at the winning test size: what training at
-  /// low resolution costs relative to training at the test resolution (FLOPs of a convolutional
-  /// network scale with the pixels).
-  double train_cost_ratio = 1.0;
+  std::vector<DemoSeedRun> runs;  ///< one per seed
+  DemoSummary summary;            ///< mean ± std per size and the statements
 
+  std::string architecture;
   std::string dataset;           ///< "Fashion-MNIST (…): 60000 train / 10000 test images"
   std::int64_t train_images = 0;
   std::int64_t finetune_images = 0;
   std::int64_t val_images = 0;
   std::string val_folder;        ///< the exported test images (DIR/data/val)
-  std::string train_checkpoint;  ///< DIR/checkpoints/<job>/checkpoint.pth
-  std::vector<std::string> finetune_checkpoints;
-  TrainingResult train;
-  std::vector<TrainingResult> finetunes;  ///< one per fine-tuned size, in rows order
   std::string normalization;
-  double train_seconds = 0.0;
-  double sweep_seconds = 0.0;
-  double finetune_seconds = 0.0;
   double total_seconds = 0.0;
 };
+
+/// The seeds' top-1 numbers of a result, for summarize_demo.
+std::vector<DemoSeedNumbers> demo_seed_numbers(const DemoResult& result);
 
 /// Runs the demo. Throws std::runtime_error with the apt-get command when the dataset is missing,
 /// io::IoError when out_dir is not writable (before any training), std::invalid_argument for bad

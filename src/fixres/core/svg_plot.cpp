@@ -65,6 +65,37 @@ std::vector<double> nice_ticks(double low, double high, int count) {
   return ticks;
 }
 
+/// The ±band shading of a series: one translucent polygon per run of points with a band.
+template <typename SX, typename SY>
+std::string band_polygons(const PlotSeries& s, SX sx, SY sy) {
+  std::string out;
+  std::vector<const PlotPoint*> run;
+  const auto flush = [&] {
+    if (run.size() >= 2) {
+      std::string pts;
+      for (const PlotPoint* p : run) pts += number(sx(p->x)) + "," + number(sy(*p->y + p->band)) + " ";
+      for (auto it = run.rbegin(); it != run.rend(); ++it) {
+        pts += number(sx((*it)->x)) + "," + number(sy(*(*it)->y - (*it)->band)) + " ";
+      }
+      out += "<polygon fill=\"" + xml_escape(s.color) + "\" fill-opacity=\"0.18\" stroke=\"none\" points=\"" + pts + "\"/>\n";
+    } else if (run.size() == 1) {
+      const PlotPoint& p = *run.front();
+      out += "<line x1=\"" + number(sx(p.x)) + "\" y1=\"" + number(sy(*p.y - p.band)) + "\" x2=\"" + number(sx(p.x)) +
+             "\" y2=\"" + number(sy(*p.y + p.band)) + "\" stroke=\"" + xml_escape(s.color) + "\" stroke-width=\"2\"/>\n";
+    }
+    run.clear();
+  };
+  for (const auto& p : s.points) {
+    if (p.y && p.band > 0.0) {
+      run.push_back(&p);
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return out;
+}
+
 std::string render_svg(const LinePlot& plot) {
   double x_min = std::numeric_limits<double>::infinity(), x_max = -x_min;
   double y_min = x_min, y_max = -x_min;
@@ -73,8 +104,8 @@ std::string render_svg(const LinePlot& plot) {
       x_min = std::min(x_min, p.x);
       x_max = std::max(x_max, p.x);
       if (p.y) {
-        y_min = std::min(y_min, *p.y);
-        y_max = std::max(y_max, *p.y);
+        y_min = std::min(y_min, *p.y - p.band);
+        y_max = std::max(y_max, *p.y + p.band);
       }
     }
   }
@@ -147,7 +178,8 @@ std::string render_svg(const LinePlot& plot) {
   svg << "<text x=\"18\" y=\"" << number(top + ph / 2) << "\" text-anchor=\"middle\" transform=\"rotate(-90 18 "
       << number(top + ph / 2) << ")\">" << xml_escape(plot.y_label) << "</text>\n";
 
-  // Series: polylines broken at missing values, then markers.
+  // Series: shaded bands, polylines broken at missing values, then markers.
+  for (const auto& s : plot.series) svg << band_polygons(s, sx, sy);
   for (const auto& s : plot.series) {
     const std::string dash = s.dashed ? " stroke-dasharray=\"6 4\"" : "";
     std::vector<std::string> runs(1);
@@ -159,7 +191,7 @@ std::string render_svg(const LinePlot& plot) {
       runs.back() += number(sx(p.x)) + "," + number(sy(*p.y)) + " ";
     }
     for (const auto& run : runs) {
-      if (run.empty()) continue;
+      if (run.empty() || !s.line) continue;
       svg << "<polyline fill=\"none\" stroke=\"" << xml_escape(s.color) << "\" stroke-width=\"2.5\"" << dash
           << " points=\"" << run << "\"/>\n";
     }

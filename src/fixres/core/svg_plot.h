@@ -1,7 +1,8 @@
 #pragma once
 /// A small, dependency-free SVG line chart (sweep's accuracy-against-test-size plot): axes with
 /// round tick values, grid lines, axis labels, a title, one polyline with point markers per
-/// series (a missing value breaks the line), a legend, and an optional highlighted point. The
+/// series (a missing value breaks the line; optional ±band shading), a legend, and an optional
+/// highlighted point. The
 /// file is self-contained SVG 1.1 that browsers and librsvg render. Torch-free (the CLI draws it).
 
 #include <optional>
@@ -13,6 +14,7 @@ namespace fixres::engine {
 struct PlotPoint {
   double x = 0.0;
   std::optional<double> y;  ///< nullopt: no value at x (the line is broken there)
+  double band = 0.0;        ///< > 0: a shaded band y ± band (e.g. one standard deviation)
 };
 
 struct PlotSeries {
@@ -20,6 +22,7 @@ struct PlotSeries {
   std::string color = "#1f77b4";  ///< any SVG colour
   bool dashed = false;
   std::vector<PlotPoint> points;  ///< in increasing x
+  bool line = true;               ///< false: markers only (a single measured point)
 };
 
 struct PlotHighlight {

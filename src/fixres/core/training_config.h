@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fixres/core/augment_options.h"
 #include "fixres/core/dist_options.h"
 #include "fixres/core/metrics.h"
 
@@ -99,6 +100,15 @@ struct TrainingOptions {
   /// --reprob P: random erasing of the training images (timm's RandomErasing, 'pixel' mode);
   /// random transforms only (train, finetune --transforms v2).
   double reprob = 0.0;
+  /// --rand-augment N,M / --trivial-augment: torchvision's policies after the flip of a random
+  /// transform (train's, finetune --transforms v2 or --train-crop).
+  data::AutoAugmentSpec auto_augment;
+  /// --train-crop rrc|simple: train's crop (default rrc); given to finetune, it replaces the
+  /// test-style v1/v2 transform by the train transform with that crop.
+  std::optional<data::TrainCrop> train_crop;
+  /// --color-jitter S: the random transforms' ColorJitter strength (unset: FixRes's 0.3 for
+  /// train's, 0.05 for v2's; 0: none).
+  std::optional<float> color_jitter;
   /// --optimizer: "sgd" (the seed's: momentum 0.9) or "adamw" (betas 0.9/0.999, eps 1e-8).
   std::string optimizer = "sgd";
   /// --weight-decay; unset: 1e-4 for SGD (the seed's), 0.05 for AdamW (DeiT's).

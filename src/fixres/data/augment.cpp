@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "fixres/data/color.h"
 
@@ -10,6 +12,17 @@ namespace {
 
 // Python's round() to int: half to even.
 int round_half_even(double x) { return static_cast<int>(std::nearbyint(x)); }
+
+constexpr int kSimpleCropPadding = 4;
+
+// numpy.pad's 'reflect' index of i in [0, n): reflections about the first and last elements.
+int reflect_index(int i, int n) {
+  if (n == 1) return 0;
+  const int period = 2 * (n - 1);
+  i %= period;
+  if (i < 0) i += period;
+  return i < n ? i : period - i;
+}
 
 }  // namespace
 
@@ -81,6 +94,31 @@ Image shifted_center_crop(const Image& in, int size, const ShiftedCrop& shift) {
   const int top = offset(in.height, size);
   const int left = offset(in.width, size) + shift.sign * shift.jitter;
   return crop(in, {top, left, size, size});
+}
+
+CropBox draw_padded_crop(int height, int width, int size, Rng& rng) {
+  const int h = height + 2 * kSimpleCropPadding, w = width + 2 * kSimpleCropPadding;
+  if (h < size || w < size) {
+    throw std::invalid_argument("RandomCrop: the padded image " + std::to_string(h) + "x" + std::to_string(w) +
+                                " is smaller than the crop " + std::to_string(size));
+  }
+  if (h == size && w == size) return {0, 0, size, size};
+  const int top = static_cast<int>(rng.randint(0, h - size + 1));
+  const int left = static_cast<int>(rng.randint(0, w - size + 1));
+  return {top, left, size, size};
+}
+
+Image reflect_padded_crop(const Image& in, const CropBox& box) {
+  Image out(box.height, box.width);
+  for (int y = 0; y < box.height; ++y) {
+    const std::uint8_t* src = in.row(reflect_index(box.top + y - kSimpleCropPadding, in.height));
+    std::uint8_t* dst = out.row(y);
+    for (int x = 0; x < box.width; ++x) {
+      const int sx = reflect_index(box.left + x - kSimpleCropPadding, in.width);
+      std::copy(src + 3 * sx, src + 3 * sx + 3, dst + 3 * x);
+    }
+  }
+  return out;
 }
 
 }  // namespace fixres::data

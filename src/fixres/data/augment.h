@@ -44,4 +44,12 @@ ShiftedCrop draw_shifted_crop(int width, int size, Rng& rng);
 /// The crop of center_crop_new with a given shift (PIL crop: zero fill outside the image).
 Image shifted_center_crop(const Image& in, int size, const ShiftedCrop& shift);
 
+/// RandomCrop(size, padding=4).get_params on a height x width image: the top-left corner in the
+/// padded (height + 8) x (width + 8) image, uniform (0, 0 when it is exactly size x size).
+CropBox draw_padded_crop(int height, int width, int size, Rng& rng);
+
+/// F.pad(img, 4, padding_mode='reflect') (numpy's reflection, the edge not repeated) then
+/// F.crop(box) of the padded image: DeiT III's Simple Random Crop after its Resize.
+Image reflect_padded_crop(const Image& in, const CropBox& box);
+
 }  // namespace fixres::data

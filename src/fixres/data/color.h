@@ -25,4 +25,9 @@ void adjust_contrast(Image& img, float factor);
 /// F.adjust_saturation (ImageEnhance.Color: blend with convert('L') replicated).
 void adjust_saturation(Image& img, float factor);
 
+/// F.adjust_sharpness (ImageEnhance.Sharpness: blend with ImageFilter.SMOOTH, Pillow's 3x3
+/// kernel (1 1 1 / 1 5 1 / 1 1 1) / 13 in float with the border rows and columns kept; an image
+/// smaller than 3x3 is its own degenerate).
+void adjust_sharpness(Image& img, float factor);
+
 }  // namespace fixres::data

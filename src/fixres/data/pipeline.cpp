@@ -1,8 +1,10 @@
 #include "fixres/data/pipeline.h"
 
+#include <cstdio>
 #include <stdexcept>
 
 #include "fixres/data/augment.h"
+#include "fixres/data/auto_augment.h"
 #include "fixres/data/geometry.h"
 #include "fixres/data/random_erasing.h"
 #include "fixres/data/resample.h"
@@ -58,10 +60,9 @@ Image Pipeline::view(const RegionLoader& load, Rng& rng) const {
       return crop(out, {box.top - window.top, box.left - window.left, s, s});  // zero padding
     }
     case PipelineKind::Full: {
-      CropBox box;
-      const DecodedRegion r = load([&](int h, int w) { return box = random_resized_crop_box(h, w, rng); });
-      Image out = resize(crop(r.image, {box.top - r.top, box.left - r.left, box.height, box.width}), s, s);
+      Image out = spec_.train_crop == TrainCrop::Simple ? simple_random_crop(load, rng) : random_resized_crop(load, rng);
       if (rng.uniform() < 0.5) hflip_inplace(out);
+      if (spec_.auto_augment.enabled()) out = auto_augment(out, spec_.auto_augment, rng);
       apply_color_jitter(out, draw_color_jitter(rng, jitter_, jitter_, jitter_));
       return out;
     }
@@ -69,11 +70,51 @@ Image Pipeline::view(const RegionLoader& load, Rng& rng) const {
       const DecodedRegion r = load([](int h, int w) { return CropBox{0, 0, h, w}; });
       Image resized = protocol_resize(r.image, s, protocol);
       if (rng.uniform() < 0.5) hflip_inplace(resized);
+      if (spec_.auto_augment.enabled()) resized = auto_augment(resized, spec_.auto_augment, rng);
       apply_color_jitter(resized, draw_color_jitter(rng, jitter_, jitter_, jitter_));
       return shifted_center_crop(resized, s, draw_shifted_crop(resized.width, s, rng));
     }
   }
   throw std::logic_error("Pipeline: unknown kind");
+}
+
+std::string Pipeline::describe() const {
+  const std::string s = std::to_string(spec_.size);
+  if (spec_.kind == PipelineKind::Test) return "the test transform at " + s + " px";
+  std::string text;
+  if (spec_.kind == PipelineKind::ValTrain) {
+    text = "the test transform's Resize, flip";
+  } else if (spec_.train_crop == TrainCrop::Simple) {
+    text = "Resize(" + s + ") + RandomCrop(" + s + ", padding 4, reflect), flip";
+  } else {
+    text = "RandomResizedCrop(" + s + "), flip";
+  }
+  if (spec_.auto_augment.enabled()) text += ", " + data::describe(spec_.auto_augment);
+  if (jitter_ > 0.0f) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", static_cast<double>(jitter_));
+    text += std::string(", ColorJitter(") + buf + ")";
+  }
+  if (spec_.kind == PipelineKind::ValTrain) text += ", shifted centre crop(" + s + ")";
+  if (spec_.erase_prob > 0.0) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", spec_.erase_prob);
+    text += std::string(", RandomErasing(") + buf + ")";
+  }
+  return text;
+}
+
+Image Pipeline::random_resized_crop(const RegionLoader& load, Rng& rng) const {
+  CropBox box;
+  const DecodedRegion r = load([&](int h, int w) { return box = random_resized_crop_box(h, w, rng); });
+  return resize(crop(r.image, {box.top - r.top, box.left - r.left, box.height, box.width}), spec_.size, spec_.size);
+}
+
+Image Pipeline::simple_random_crop(const RegionLoader& load, Rng& rng) const {
+  const DecodedRegion r = load([](int h, int w) { return CropBox{0, 0, h, w}; });
+  const Size2 t = resize_target(ResizeMode::Shorter, r.image.height, r.image.width, spec_.size);
+  const Image resized = resize(r.image, t.height, t.width, spec_.protocol.interpolation);
+  return reflect_padded_crop(resized, draw_padded_crop(resized.height, resized.width, spec_.size, rng));
 }
 
 Image Pipeline::view(const Image& in, Rng& rng) const {

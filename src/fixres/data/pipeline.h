@@ -3,7 +3,8 @@
 /// augment.h and normalize.h (imnet_finetune/transforms.py and transforms_v2.py):
 ///  - Test ("test"/"val"): the test protocol's Resize (core/test_protocol.h; by default FixRes's
 ///    Resize(int((256/224)*S)) with its height-set quirk, bilinear), CenterCrop(S)
-///  - Full ("full"/"train"): RandomResizedCrop(S), RandomHorizontalFlip, ColorJitter(0.3,0.3,0.3)
+///  - Full ("full"/"train"): RandomResizedCrop(S) (or DeiT III's Simple Random Crop),
+///    RandomHorizontalFlip, optionally RandAugment / TrivialAugmentWide, ColorJitter(0.3,0.3,0.3)
 ///  - ValTrain ("val_train"): the protocol's Resize as Test, RandomHorizontalFlip, ColorJitter(0.05,0.05,0.05),
 ///    the shifted centre crop of transforms_v2
 /// each followed by ToTensor + Normalize. Torch-free.
@@ -11,6 +12,7 @@
 #include <functional>
 #include <string>
 
+#include "fixres/core/augment_options.h"
 #include "fixres/core/test_protocol.h"
 #include "fixres/data/decode.h"
 #include "fixres/data/image.h"
@@ -34,6 +36,11 @@ struct PipelineSpec {
   TestProtocol protocol;         ///< the Resize of Test and ValTrain (Full's RandomResizedCrop is bilinear)
   /// --reprob: random erasing after normalisation (data/random_erasing.h), random kinds only.
   double erase_prob = 0.0;
+  /// Full only: --rand-augment / --trivial-augment after the flip (data/auto_augment.h), and
+  /// --train-crop simple (Resize(S) of the shorter side with the protocol's interpolation,
+  /// RandomCrop(S, padding=4, reflect)) in place of RandomResizedCrop.
+  AutoAugmentSpec auto_augment;
+  TrainCrop train_crop = TrainCrop::RandomResized;
 };
 
 /// Decodes (at least) the box a RegionRequest asks for: Dataset::load_region bound to an item.
@@ -45,6 +52,9 @@ class Pipeline {
 
   const PipelineSpec& spec() const { return spec_; }
   int output_size() const { return spec_.size; }
+  /// The transform in words for the log: "RandomResizedCrop(224), flip, RandAugment(2, 9),
+  /// ColorJitter(0.3)".
+  std::string describe() const;
   /// Whether the output depends on the random generator.
   bool is_random() const { return spec_.kind != PipelineKind::Test; }
 
@@ -62,6 +72,9 @@ class Pipeline {
  private:
   /// --reprob's random erasing of the normalised output.
   void erase(Rng& rng, float* out, Layout layout) const;
+  /// Full's crops: RandomResizedCrop(S) from only the box it reads, or the Simple Random Crop.
+  Image random_resized_crop(const RegionLoader& load, Rng& rng) const;
+  Image simple_random_crop(const RegionLoader& load, Rng& rng) const;
 
   PipelineSpec spec_;
   float jitter_ = 0.0f;

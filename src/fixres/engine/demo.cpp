@@ -13,6 +13,7 @@
 #include "fixres/core/finetune.h"
 #include "fixres/core/sweep.h"
 #include "fixres/core/train.h"
+#include "fixres/core/format.h"
 #include "fixres/io/atomic_file.h"
 
 namespace fixres::engine {
@@ -32,6 +33,14 @@ void check_config(const DemoConfig& c) {
     if (!seen.insert(s).second) throw std::invalid_argument("demo: test size " + std::to_string(s) + " is listed twice");
   }
   if (c.train_size <= 0) throw std::invalid_argument("demo: the train size must be positive");
+  if (c.seeds < 1) throw std::invalid_argument("demo: --seeds must be at least 1, got " + std::to_string(c.seeds));
+  std::vector<int> must_sweep = c.finetune_sizes;
+  if (c.claim_size > 0) must_sweep.push_back(c.claim_size);
+  for (int s : must_sweep) {
+    if (!seen.count(s)) {
+      throw std::invalid_argument("demo: fine-tuning (or claim) size " + std::to_string(s) + " is not among the test sizes");
+    }
+  }
   if (c.out_dir.empty()) throw std::invalid_argument("demo: --out must not be empty");
 }
 
@@ -70,13 +79,123 @@ Reporter step_reporter(const Reporter& reporter, const std::string& step) {
   return r;
 }
 
-template <typename Better>
-const DemoRow* best_row(const std::vector<DemoRow>& rows, Better better) {
-  const DemoRow* best = nullptr;
-  for (const auto& row : rows) {
-    if (better(row, best)) best = &row;
+/// What every seed shares: the splits (the test images exported once, placed the same for every
+/// seed) and where the checkpoints go.
+struct DemoData {
+  std::shared_ptr<const data::Dataset> train_split;  ///< before the per-seed canvas placement
+  std::shared_ptr<const data::Dataset> val_set;
+  std::string checkpoints;
+};
+
+/// Step 1 (and 4): training from scratch at `size` ('full' transform: RandomResizedCrop, flip,
+/// jitter) with the preset's schedule; step 4 evaluates on the test images at `size`.
+TrainingResult train_at(const DemoConfig& c, const std::shared_ptr<const data::Dataset>& train_set, int size,
+                        const DemoData& d, bool evaluate, const Reporter& reporter, std::string& checkpoint) {
+  TrainConfig train;
+  if (evaluate) train.data.val_dataset = d.val_set;
+  set_demo_run(c, "train", size, d.checkpoints, train.model, train.training);
+  train.model.num_classes = train_set->num_classes();
+  train.data.train_dataset = train_set;
+  train.training.epochs = c.train_epochs;
+  train.training.learning_rate = c.train_lr;
+  train.training.max_iterations = c.train_iterations;
+  train.training.lr_schedule = c.lr_schedule;
+  train.training.warmup_epochs = c.warmup_epochs;
+  train.training.label_smoothing = c.label_smoothing;
+  train.repetitions = c.repetitions;
+  train.len_factor = c.len_factor;
+  TrainingResult result = run_train(train, reporter);
+  checkpoint = last_checkpoint(train.training);
+  return result;
+}
+
+/// Step 2: the test-size sweep of the trained network on the exported test images.
+SweepResult sweep_sizes(const DemoConfig& c, const std::string& checkpoint, const std::string& val_folder,
+                        const Reporter& reporter) {
+  SweepConfig sweep_config;
+  sweep_config.model.architecture = c.architecture;
+  sweep_config.model.device = c.device;
+  sweep_config.model.weight_path = checkpoint;
+  sweep_config.data.dataset_path = val_folder;
+  sweep_config.data.batch = c.batch;
+  sweep_config.data.workers = c.workers;
+  sweep_config.sizes = c.test_sizes;
+  return sweep(sweep_config, reporter);
+}
+
+/// Step 3: FixRes fine-tuning of the trained network at `row.size` (test transform 'v1').
+TrainingResult finetune_at(const DemoConfig& c, const std::string& checkpoint,
+                           const std::shared_ptr<const data::Dataset>& finetune_set, const DemoData& d, int size,
+                           const Reporter& reporter, std::string& out_checkpoint) {
+  FinetuneConfig finetune;
+  set_demo_run(c, "finetune", size, d.checkpoints, finetune.model, finetune.training);
+  finetune.model.weight_path = checkpoint;
+  finetune.data.train_dataset = finetune_set;
+  finetune.data.val_dataset = d.val_set;
+  finetune.training.epochs = c.finetune_epochs;
+  finetune.training.learning_rate = c.finetune_lr;
+  finetune.transforms = "v1";
+  TrainingResult result = run_finetune(finetune, reporter);
+  out_checkpoint = last_checkpoint(finetune.training);
+  return result;
+}
+
+/// The fine-tuning sizes of a seed: the preset's (and the claim size), or the seed's best.
+std::vector<int> finetune_sizes(const DemoConfig& c, int best_size) {
+  std::vector<int> sizes = c.finetune_sizes.empty() ? std::vector<int>{best_size} : c.finetune_sizes;
+  if (c.claim_size > 0 && std::find(sizes.begin(), sizes.end(), c.claim_size) == sizes.end()) sizes.push_back(c.claim_size);
+  return sizes;
+}
+
+DemoSeedRun run_seed(const DemoConfig& config, const DemoData& d, const Reporter& reporter) {
+  DemoSeedRun run;
+  run.seed = config.seed;
+  std::shared_ptr<const data::Dataset> train_split = d.train_split;
+  if (config.canvas > 0) {
+    train_split = std::make_shared<CanvasDataset>(train_split, config.canvas, config.canvas_jitter, config.seed);
   }
-  return best;
+  const auto train_set = random_subset(train_split, config.train_images, config.seed);
+  const auto finetune_set = random_subset(train_split, config.finetune_images, config.seed + 1);
+  const std::string tag = config.seeds > 1 ? "seed " + std::to_string(config.seed) + " " : "";
+
+  auto phase_start = Clock::now();
+  run.train = train_at(config, train_set, config.train_size, d, false, step_reporter(reporter, tag + "train"),
+                       run.train_checkpoint);
+  run.train_seconds = seconds_since(phase_start);
+
+  phase_start = Clock::now();
+  const SweepResult swept = sweep_sizes(config, run.train_checkpoint, path_join(path_join(config.out_dir, "data"), "val"),
+                                        step_reporter(reporter, tag + "sweep"));
+  for (const auto& row : swept.rows) run.rows.push_back(DemoRow{row.size, row.plain, std::nullopt, 0.0});
+  run.best_size = swept.best_size;
+  run.sweep_seconds = seconds_since(phase_start);
+
+  phase_start = Clock::now();
+  const std::vector<int> sizes = finetune_sizes(config, run.best_size);
+  for (auto& row : run.rows) {
+    if (std::find(sizes.begin(), sizes.end(), row.size) == sizes.end()) continue;
+    const auto row_start = Clock::now();
+    std::string checkpoint;
+    TrainingResult tuned = finetune_at(config, run.train_checkpoint, finetune_set, d, row.size,
+                                       step_reporter(reporter, tag + "finetune " + std::to_string(row.size) + "px"),
+                                       checkpoint);
+    row.finetuned = tuned.after;
+    row.finetune_seconds = seconds_since(row_start);
+    run.finetune_checkpoints.push_back(checkpoint);
+    run.finetunes.push_back(std::move(tuned));
+  }
+  run.finetune_seconds = seconds_since(phase_start);
+
+  if (config.claim_size > 0) {
+    phase_start = Clock::now();
+    std::string checkpoint;
+    TrainingResult trained = train_at(config, train_set, config.claim_size, d, true,
+                                      step_reporter(reporter, tag + "train " + std::to_string(config.claim_size) + "px"),
+                                      checkpoint);
+    run.train_at_test = std::move(trained);
+    run.train_at_test_seconds = seconds_since(phase_start);
+  }
+  return run;
 }
 
 }  // namespace
@@ -86,99 +205,50 @@ DemoResult run_demo(const DemoConfig& config, const Reporter& reporter) {
   check_config(config);
   DemoResult result;
   result.config = config;
+  result.architecture = config.architecture;
 
   // Cheap failures first: the output folder, then the dataset (with the apt-get hint).
   io::ensure_writable_directory(config.out_dir);
-  std::shared_ptr<const data::Dataset> train_split = std::make_shared<data::FashionMnist>(true, config.data_root);
+  DemoData d;
+  d.train_split = std::make_shared<data::FashionMnist>(true, config.data_root);
   std::shared_ptr<const data::Dataset> test_split = std::make_shared<data::FashionMnist>(false, config.data_root);
-  result.dataset = "Fashion-MNIST (" + config.data_root + "): " + std::to_string(train_split->size()) +
+  result.dataset = "Fashion-MNIST (" + config.data_root + "): " + std::to_string(d.train_split->size()) +
                    " training / " + std::to_string(test_split->size()) + " test images";
   if (config.canvas > 0) {
-    train_split = std::make_shared<CanvasDataset>(train_split, config.canvas, config.canvas_jitter, config.seed);
-    test_split = std::make_shared<CanvasDataset>(test_split, config.canvas, config.canvas_jitter, config.seed + 1);
+    // The test images' placement is fixed (seed 1), the training images' follows each seed.
+    test_split = std::make_shared<CanvasDataset>(test_split, config.canvas, config.canvas_jitter, 1);
     result.dataset += ", each on a " + std::to_string(config.canvas) + "x" + std::to_string(config.canvas) +
                       " black canvas (shifted by up to " + std::to_string(config.canvas_jitter) + " px)";
   }
-  const auto train_set = random_subset(train_split, config.train_images, config.seed);
-  const auto finetune_set = random_subset(train_split, config.finetune_images, config.seed + 1);
-  const auto val_set = random_subset(test_split, config.val_images, config.seed + 2);
-  result.train_images = train_set->size();
-  result.finetune_images = finetune_set->size();
-  result.val_images = val_set->size();
+  d.val_set = random_subset(test_split, config.val_images, 2);
+  d.checkpoints = path_join(config.out_dir, "checkpoints");
+  result.train_images = config.train_images > 0 ? std::min<std::int64_t>(config.train_images, d.train_split->size())
+                                                : d.train_split->size();
+  result.finetune_images = config.finetune_images > 0
+                               ? std::min<std::int64_t>(config.finetune_images, d.train_split->size())
+                               : d.train_split->size();
+  result.val_images = d.val_set->size();
 
-  // The sweep engine reads ImageFolders: the test images as PNG files.
+  // The sweep engine reads ImageFolders: the test images as PNG files, once for every seed.
   result.val_folder = path_join(path_join(config.out_dir, "data"), "val");
-  export_image_folder(*val_set, result.val_folder, reporter, "export test images");
-  const std::string checkpoints = path_join(config.out_dir, "checkpoints");
+  export_image_folder(*d.val_set, result.val_folder, reporter, "export test images");
 
-  // 1. Training from scratch at S_train ('full' transform: RandomResizedCrop, flip, jitter).
-  auto phase_start = Clock::now();
-  TrainConfig train;
-  set_demo_run(config, "train", config.train_size, checkpoints, train.model, train.training);
-  train.model.num_classes = train_split->num_classes();
-  train.data.train_dataset = train_set;
-  train.training.epochs = config.train_epochs;
-  train.training.learning_rate = config.train_lr;
-  train.training.max_iterations = config.train_iterations;
-  train.repetitions = config.repetitions;
-  train.len_factor = config.len_factor;
-  result.train = run_train(train, step_reporter(reporter, "train"));
-  result.train_checkpoint = last_checkpoint(train.training);
-  result.normalization = result.train.normalization_note;
-  result.train_seconds = seconds_since(phase_start);
-
-  // 2. The test-size sweep of the trained network.
-  phase_start = Clock::now();
-  SweepConfig sweep_config;
-  sweep_config.model.architecture = config.architecture;
-  sweep_config.model.device = config.device;
-  sweep_config.model.weight_path = result.train_checkpoint;
-  sweep_config.data.dataset_path = result.val_folder;
-  sweep_config.data.batch = config.batch;
-  sweep_config.data.workers = config.workers;
-  sweep_config.sizes = config.test_sizes;
-  const SweepResult swept = sweep(sweep_config, step_reporter(reporter, "sweep"));
-  for (const auto& row : swept.rows) result.rows.push_back(DemoRow{row.size, row.plain, std::nullopt, 0.0});
-  result.best_size = swept.best_size;
-  result.sweep_seconds = seconds_since(phase_start);
-
-  // 3. FixRes fine-tuning at the best test size (or every size).
-  phase_start = Clock::now();
-  for (auto& row : result.rows) {
-    if (!config.finetune_every_size && row.size != result.best_size) continue;
-    const auto row_start = Clock::now();
-    FinetuneConfig finetune;
-    set_demo_run(config, "finetune", row.size, checkpoints, finetune.model, finetune.training);
-    finetune.model.weight_path = result.train_checkpoint;
-    finetune.data.train_dataset = finetune_set;
-    finetune.data.val_dataset = val_set;
-    finetune.training.epochs = config.finetune_epochs;
-    finetune.training.learning_rate = config.finetune_lr;
-    finetune.transforms = "v1";
-    TrainingResult tuned = run_finetune(finetune, step_reporter(reporter, "finetune " + std::to_string(row.size) + "px"));
-    row.finetuned = tuned.after;
-    row.finetune_seconds = seconds_since(row_start);
-    result.finetune_checkpoints.push_back(last_checkpoint(finetune.training));
-    result.finetunes.push_back(std::move(tuned));
+  for (int k = 0; k < config.seeds; ++k) {
+    DemoConfig seeded = config;
+    seeded.seed = config.seed + static_cast<std::uint64_t>(k);
+    if (config.seeds > 1) {
+      std::string eta;
+      if (k > 0) {
+        const double per_seed = seconds_since(start) / k;
+        eta = " (about " + format_number("%.0f", per_seed * (config.seeds - k) / 60.0) + " min left)";
+      }
+      reporter.message("seed " + std::to_string(seeded.seed) + " (" + std::to_string(k + 1) + " of " +
+                       std::to_string(config.seeds) + ")" + eta);
+    }
+    result.runs.push_back(run_seed(seeded, d, reporter));
   }
-  result.finetune_seconds = seconds_since(phase_start);
-
-  // The winners (ties: the smaller size, the plain network).
-  const DemoRow* best_tuned = best_row(result.rows, [](const DemoRow& row, const DemoRow* best) {
-    return row.finetuned && (!best || row.finetuned->top1 > best->finetuned->top1);
-  });
-  if (best_tuned) result.best_finetuned_size = best_tuned->size;
-  result.winner_size = result.best_size;
-  for (const auto& row : result.rows) {
-    if (row.size == result.best_size) result.winner_top1 = row.plain.top1_percent();
-  }
-  if (best_tuned && best_tuned->finetuned->top1_percent() > result.winner_top1) {
-    result.winner_size = best_tuned->size;
-    result.winner_finetuned = true;
-    result.winner_top1 = best_tuned->finetuned->top1_percent();
-  }
-  const double ratio = static_cast<double>(config.train_size) / static_cast<double>(result.winner_size);
-  result.train_cost_ratio = ratio * ratio;
+  result.normalization = result.runs.front().train.normalization_note;
+  result.summary = summarize_demo(demo_seed_numbers(result), config.train_size, config.claim_size, result.val_images);
   result.total_seconds = seconds_since(start);
   return result;
 }

@@ -65,7 +65,8 @@ TrainingResult run_finetune(const FinetuneConfig& config, const Reporter& report
   plan.set_train_mode = [policy](models::Classifier& model) { models::apply_finetune_train_mode(model, policy); };
   plan.train_set = session.train_set;
   plan.val_set = session.val_set;
-  plan.train_pipeline.kind = kind;
+  // --train-crop: the train transform with that crop instead of the test-style v1/v2.
+  plan.train_pipeline.kind = config.training.train_crop ? data::PipelineKind::Full : kind;
   plan.train_pipeline.size = config.training.input_size;
   plan.train_pipeline.normalization = setup.normalization;
   plan.train_pipeline.protocol = setup.protocol;

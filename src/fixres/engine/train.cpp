@@ -38,6 +38,7 @@ TrainingResult run_train(const TrainConfig& config, const Reporter& reporter) {
   plan.train_pipeline.kind = data::PipelineKind::Full;
   plan.train_pipeline.size = config.training.input_size;
   plan.train_pipeline.normalization = setup.normalization;
+  plan.train_pipeline.protocol = setup.protocol;  // the Simple Random Crop's interpolation
   data::RepeatedAugmentationOptions sampling;
   sampling.world_size = context.world_size();
   sampling.rank = context.rank();

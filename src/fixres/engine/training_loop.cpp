@@ -432,6 +432,23 @@ void log_epoch(const Reporter& reporter, const std::string& phase, const EpochRe
                    (row.val_ema ? ", EMA top-1 " + format_number("%.2f", row.val_ema->top1_percent()) : std::string()));
 }
 
+/// The command's training transform at `size` with the augmentation flags; the flags that only a
+/// random transform uses are refused on a deterministic one (finetune --transforms v1).
+data::PipelineSpec training_spec(const TrainingPlan& plan, const TrainingOptions& o, int size) {
+  data::PipelineSpec spec = plan.train_pipeline;
+  spec.size = size;
+  spec.erase_prob = o.reprob;
+  spec.auto_augment = o.auto_augment;
+  if (o.train_crop) spec.train_crop = *o.train_crop;
+  if (o.color_jitter) spec.jitter = *o.color_jitter;
+  if (spec.kind == data::PipelineKind::Test && (o.auto_augment.enabled() || o.color_jitter || o.reprob > 0.0)) {
+    throw std::invalid_argument(
+        "--rand-augment, --trivial-augment, --color-jitter and --reprob augment a random transform, but " + plan.command +
+        " uses the deterministic test transform here: add --transforms v2 or --train-crop rrc|simple");
+  }
+  return spec;
+}
+
 /// --progressive: every batch norm's statistics re-estimated at END (the test transform on up to
 /// 2,000 training images, as the sweep's recalibration) before the last evaluation and checkpoint.
 void recalibrate_after_progressive(Loop& loop) {
@@ -452,9 +469,7 @@ void recalibrate_after_progressive(Loop& loop) {
 /// The training loader at `size` (a new one when --progressive changes the size).
 void open_loader(Loop& loop, int size) {
   if (loop.loader && loop.loader->pipeline().output_size() == size) return;
-  data::PipelineSpec spec = loop.plan.train_pipeline;
-  spec.size = size;
-  spec.erase_prob = loop.options.reprob;
+  const data::PipelineSpec spec = training_spec(loop.plan, loop.options, size);
   loop.loader.reset();  // its worker threads end before the next loader's start
   loop.loader = std::make_unique<data::Loader>(loop.plan.train_set, loop.plan.sampler, data::Pipeline(spec),
                                                loop.loader_options);
@@ -516,6 +531,7 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   models::Classifier& model = *setup.model;
   dist::Context& ctx = *context;
   TrainingResult result = start_result(setup, plan, options, ctx);
+  reporter.message("training transform: " + data::Pipeline(training_spec(plan, options, options.input_size)).describe());
 
   const CheckpointFolder folder(options.save_folder, options.job_id);
   result.checkpoint_folder = folder.dir();

@@ -52,9 +52,12 @@ TEST(TrainCliTest, RecipeFlags) {
   auto out = testing::run_fixres("train --epochs 2 --train-path " + fixture("images/folder").string() +
                                  " --no-val --input-size 32 --batch 3 --workers 2 --learning-rate 0.02 "
                                  "--lr-schedule cosine --warmup-epochs 1 --min-lr 0.0001 --label-smoothing 0.1 "
-                                 "--grad-accum-steps 2 --clip-grad 5 --mixup 0.2 --cutmix 1.0 --reprob 0.25 --save-folder " + dir.string() +
+                                 "--grad-accum-steps 2 --clip-grad 5 --mixup 0.2 --cutmix 1.0 --reprob 0.25 --rand-augment 2,9 "
+                                 "--train-crop simple --color-jitter 0 --save-folder " + dir.string() +
                                  " --job-id plain --json " + json);
   ASSERT_EQ(out.exit_code, 0) << out.output;
+  EXPECT_NE(out.output.find("training transform: Resize(32) + RandomCrop(32, padding 4, reflect), flip, RandAugment(2, 9), RandomErasing(0.25)\n"),
+            std::string::npos) << out.output;
   std::ifstream in(json);
   const nlohmann::json log = nlohmann::json::parse(in);
   const double scaled = log.at("scaled_lr").get<double>();
