@@ -40,13 +40,20 @@ struct DemoFlags {
   std::optional<std::int64_t> finetune_images;
   std::optional<std::int64_t> val_images;
   std::optional<int> canvas;
+  std::optional<double> rrc_scale;
+  std::optional<int> batch;
+  std::optional<double> label_smoothing;
+  std::optional<std::string> lr_schedule;
+  std::optional<int> claim_size;
 };
 
 /// A short stable tag of the settings that shape the trained network (checkpoint job names).
 std::string settings_tag(const engine::DemoConfig& c) {
   const std::string text = c.architecture + "/" + std::to_string(c.train_size) + "/" + std::to_string(c.train_epochs) +
                            "/" + engine::format_number("%g", c.train_lr) + "/" + std::to_string(c.train_images) + "/" +
-                           std::to_string(c.canvas);
+                           std::to_string(c.canvas) + "/" + std::to_string(c.batch) + "/" + c.lr_schedule + "/" +
+                           engine::format_number("%g", c.label_smoothing) + "/" +
+                           engine::format_number("%g", c.rrc_min_scale) + "/" + engine::format_number("%g", c.warmup_epochs);
   std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
   for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ULL;
   char tag[20];
@@ -96,16 +103,18 @@ void print_table(const engine::DemoResult& r) {
     train += run.train_seconds, sweep += run.sweep_seconds, finetune += run.finetune_seconds;
     at_test += run.train_at_test_seconds;
   }
-  print_line("Time: train " + engine::format_number("%.0f", train) + " s, sweep " + engine::format_number("%.0f", sweep) +
+  print_line("Time: " + engine::format_number("%.0f", r.total_seconds) + " s in all; per phase, summed over the seeds" +
+             (c.seeds > 1 || c.claim_size > 0 ? " (runs side by side overlap)" : "") + ": train " +
+             engine::format_number("%.0f", train) + " s, sweep " + engine::format_number("%.0f", sweep) +
              " s, fine-tuning " + engine::format_number("%.0f", finetune) + " s, training at the test size " +
-             engine::format_number("%.0f", at_test) + " s, total " + engine::format_number("%.0f", r.total_seconds) + " s");
+             engine::format_number("%.0f", at_test) + " s");
 }
 
 std::string svg_plot(const engine::DemoResult& r) {
   const engine::DemoSummary& s = r.summary;
   engine::LinePlot plot;
-  plot.title = "Fashion-MNIST, " + r.architecture + " trained at " + std::to_string(r.config.train_size) +
-               " px: top-1 against test size" + (r.config.seeds > 1 ? " (mean ± std, " + std::to_string(r.config.seeds) + " seeds)" : "");
+  plot.title = "Fashion-MNIST, trained at " + std::to_string(r.config.train_size) + " px" +
+               (r.config.seeds > 1 ? " (mean ± std over " + std::to_string(r.config.seeds) + " seeds)" : "");
   plot.x_label = "test size (pixels)";
   plot.y_label = "top-1 accuracy (%)";
   engine::PlotSeries plain{"trained at " + std::to_string(r.config.train_size) + " px, tested as is", "#1f77b4", false, {}};
@@ -227,7 +236,8 @@ void run(const DemoFlags& flags) {
   if (flags.every_size) config.finetune_sizes = config.test_sizes;
   if (flags.best_only) config.finetune_sizes.clear();
   const bool custom = flags.architecture || flags.train_size || flags.test_sizes || flags.epochs || flags.train_lr ||
-                      flags.train_images || flags.finetune_images || flags.val_images || flags.canvas;
+                      flags.train_images || flags.finetune_images || flags.val_images || flags.canvas ||
+                      flags.rrc_scale || flags.batch || flags.label_smoothing || flags.lr_schedule || flags.claim_size;
   if (flags.architecture) config.architecture = *flags.architecture;
   if (flags.train_size) config.train_size = *flags.train_size;
   if (flags.test_sizes) {
@@ -247,6 +257,11 @@ void run(const DemoFlags& flags) {
   if (flags.train_images) config.train_images = *flags.train_images;
   if (flags.finetune_images) config.finetune_images = *flags.finetune_images;
   if (flags.val_images) config.val_images = *flags.val_images;
+  if (flags.rrc_scale) config.rrc_min_scale = *flags.rrc_scale;
+  if (flags.batch) config.batch = *flags.batch;
+  if (flags.label_smoothing) config.label_smoothing = *flags.label_smoothing;
+  if (flags.lr_schedule) config.lr_schedule = *flags.lr_schedule;
+  if (flags.claim_size) config.claim_size = *flags.claim_size;
   if (flags.canvas) {
     config.canvas = *flags.canvas;
     config.canvas_jitter = *flags.canvas > 28 ? (*flags.canvas - 28) / 2 : 0;
@@ -308,6 +323,17 @@ Command add_demo(CLI::App& root) {
   app->add_option("--canvas", flags->canvas,
                   "Override: paste each 28x28 item at a random place of a black canvas this wide (0: off)")
       ->check(CLI::Range(0, 1024));
+  app->add_option("--rrc-scale", flags->rrc_scale, "Override: RandomResizedCrop's smallest area fraction")
+      ->check(CLI::Range(0.001, 1.0));
+  app->add_option("--batch", flags->batch, "Override: images per batch (the LR scales with it)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--label-smoothing", flags->label_smoothing, "Override: the training's label smoothing")
+      ->check(CLI::Range(0.0, 0.999));
+  app->add_option("--lr-schedule", flags->lr_schedule, "Override: the training's LR schedule")
+      ->check(CLI::IsMember({"step", "cosine", "constant"}));
+  app->add_option("--claim-size", flags->claim_size,
+                  "Override: the test size T of the economic claim (a network is also trained at T; 0: off)")
+      ->check(CLI::NonNegativeNumber);
   app->add_option("--export", flags->export_dir,
                   "Only write Fashion-MNIST as PNG ImageFolders DIR/train and DIR/val (for the other commands)");
   return {app, [flags] { run(*flags); }};

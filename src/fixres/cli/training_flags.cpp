@@ -103,6 +103,10 @@ void add_transform_flags(CLI::App& app, engine::TrainingOptions& options) {
          "interpolation) + RandomCrop(S, padding 4, reflect); finetune: the train transform with this crop "
          "instead of v1/v2")
       ->check(CLI::IsMember({"rrc", "simple"}));
+  app.add_option("--rrc-scale", options.rrc_min_scale,
+                 "RandomResizedCrop's smallest area fraction: crops of (MIN, 1) of the image (torchvision's 0.08)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 1.0));
   app.add_option_function<float>(
          "--color-jitter", [&options](float s) { options.color_jitter = s; },
          "ColorJitter strength of brightness, contrast and saturation (default FixRes's: 0.3 train, 0.05 "

@@ -53,6 +53,7 @@ struct DemoConfig {
   std::string lr_schedule = "cosine";  ///< the training's schedule (engine/lr_schedule.h)
   double warmup_epochs = 0.0;
   double label_smoothing = 0.0;
+  double rrc_min_scale = 0.08;        ///< RandomResizedCrop's area range (MIN, 1)
   std::int64_t repetitions = 1;       ///< repeated augmentation (the seed: 3)
   double len_factor = 1.0;            ///< epoch length over the training images (the seed: 2)
 
@@ -71,30 +72,33 @@ struct DemoConfig {
 inline DemoConfig demo_preset(bool quick) {
   DemoConfig c;
   c.preset = quick ? "quick" : "default";
-  // Objects that fill part of the frame (each item at a random place of a 40×40 canvas, as
-  // ImageNet objects in their photos), a train size below the canvas's, the stride-16 network,
-  // a decaying schedule with warmup and label smoothing.
+  // Objects that fill part of the frame (each item at a random place of a 48×48 canvas, as
+  // ImageNet objects in their photos), a train size below the canvas's (32 px), the stride-16
+  // network, RandomResizedCrop (0.08-1), a cosine schedule with warmup and label smoothing.
   c.architecture = "resnet26_w16_s16";
-  c.canvas = 40;
-  c.canvas_jitter = 6;
-  c.train_size = 24;
-  c.test_sizes = {16, 24, 32, 40, 48};
-  c.train_lr = 0.2;
+  c.canvas = 48;
+  c.canvas_jitter = 10;
+  c.train_size = 32;
+  c.test_sizes = {24, 32, 40, 48, 56};
+  c.train_lr = 0.1;
   c.lr_schedule = "cosine";
   c.warmup_epochs = 0.2;
   c.label_smoothing = 0.1;
-  c.claim_size = 32;
-  c.finetune_sizes = {24, 32, 40};
+  c.claim_size = 40;
+  c.finetune_sizes = {32, 40, 48};
   c.finetune_images = 10000;
   if (quick) {
+    // The smoke-sized run of the test suite: one seed, a fifth of the images, one epoch.
     c.seeds = 1;
     c.train_epochs = 1;
     c.train_images = 12000;
     c.val_images = 2000;
     c.finetune_images = 3000;
+    c.finetune_sizes = {32, 40};
   } else {
     c.seeds = 3;
     c.train_epochs = 2;
+    c.train_images = 40000;
   }
   return c;
 }

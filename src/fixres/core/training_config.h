@@ -109,6 +109,8 @@ struct TrainingOptions {
   /// --color-jitter S: the random transforms' ColorJitter strength (unset: FixRes's 0.3 for
   /// train's, 0.05 for v2's; 0: none).
   std::optional<float> color_jitter;
+  /// --rrc-scale MIN: RandomResizedCrop's area fraction range (MIN, 1) (torchvision's 0.08).
+  double rrc_min_scale = 0.08;
   /// --optimizer: "sgd" (the seed's: momentum 0.9) or "adamw" (betas 0.9/0.999, eps 1e-8).
   std::string optimizer = "sgd";
   /// --weight-decay; unset: 1e-4 for SGD (the seed's), 0.05 for AdamW (DeiT's).

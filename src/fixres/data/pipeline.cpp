@@ -87,7 +87,13 @@ std::string Pipeline::describe() const {
   } else if (spec_.train_crop == TrainCrop::Simple) {
     text = "Resize(" + s + ") + RandomCrop(" + s + ", padding 4, reflect), flip";
   } else {
-    text = "RandomResizedCrop(" + s + "), flip";
+    text = "RandomResizedCrop(" + s;
+    if (spec_.rrc_min_scale != 0.08) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%g", spec_.rrc_min_scale);
+      text += std::string(", scale ") + buf + "-1";
+    }
+    text += "), flip";
   }
   if (spec_.auto_augment.enabled()) text += ", " + data::describe(spec_.auto_augment);
   if (jitter_ > 0.0f) {
@@ -106,7 +112,7 @@ std::string Pipeline::describe() const {
 
 Image Pipeline::random_resized_crop(const RegionLoader& load, Rng& rng) const {
   CropBox box;
-  const DecodedRegion r = load([&](int h, int w) { return box = random_resized_crop_box(h, w, rng); });
+  const DecodedRegion r = load([&](int h, int w) { return box = random_resized_crop_box(h, w, rng, {spec_.rrc_min_scale, 1.0}); });
   return resize(crop(r.image, {box.top - r.top, box.left - r.left, box.height, box.width}), spec_.size, spec_.size);
 }
 

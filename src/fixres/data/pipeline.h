@@ -41,6 +41,8 @@ struct PipelineSpec {
   /// RandomCrop(S, padding=4, reflect)) in place of RandomResizedCrop.
   AutoAugmentSpec auto_augment;
   TrainCrop train_crop = TrainCrop::RandomResized;
+  /// --rrc-scale: RandomResizedCrop's smallest area fraction (torchvision's scale=(0.08, 1)).
+  double rrc_min_scale = 0.08;
 };
 
 /// Decodes (at least) the box a RegionRequest asks for: Dataset::load_region bound to an item.

@@ -1,6 +1,13 @@
 #include "fixres/core/demo.h"
 
+#include <torch/torch.h>
+
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -13,6 +20,7 @@
 #include "fixres/core/finetune.h"
 #include "fixres/core/sweep.h"
 #include "fixres/core/train.h"
+#include "fixres/core/architecture_table.h"
 #include "fixres/core/format.h"
 #include "fixres/io/atomic_file.h"
 
@@ -102,6 +110,7 @@ TrainingResult train_at(const DemoConfig& c, const std::shared_ptr<const data::D
   train.training.lr_schedule = c.lr_schedule;
   train.training.warmup_epochs = c.warmup_epochs;
   train.training.label_smoothing = c.label_smoothing;
+  train.training.rrc_min_scale = c.rrc_min_scale;
   train.repetitions = c.repetitions;
   train.len_factor = c.len_factor;
   TrainingResult result = run_train(train, reporter);
@@ -147,16 +156,22 @@ std::vector<int> finetune_sizes(const DemoConfig& c, int best_size) {
   return sizes;
 }
 
-DemoSeedRun run_seed(const DemoConfig& config, const DemoData& d, const Reporter& reporter) {
-  DemoSeedRun run;
-  run.seed = config.seed;
-  std::shared_ptr<const data::Dataset> train_split = d.train_split;
-  if (config.canvas > 0) {
-    train_split = std::make_shared<CanvasDataset>(train_split, config.canvas, config.canvas_jitter, config.seed);
-  }
+/// A seed's training split (its own canvas placement) and training subset.
+std::shared_ptr<const data::Dataset> seed_train_split(const DemoConfig& config, const DemoData& d) {
+  if (config.canvas <= 0) return d.train_split;
+  return std::make_shared<CanvasDataset>(d.train_split, config.canvas, config.canvas_jitter, config.seed);
+}
+
+std::string seed_tag(const DemoConfig& config) {
+  return config.seeds > 1 ? "seed " + std::to_string(config.seed) + " " : "";
+}
+
+/// Steps 1-3 of one seed: training at S_train, the sweep, the fine-tunings.
+void run_low_resolution(const DemoConfig& config, const DemoData& d, DemoSeedRun& run, const Reporter& reporter) {
+  const auto train_split = seed_train_split(config, d);
   const auto train_set = random_subset(train_split, config.train_images, config.seed);
   const auto finetune_set = random_subset(train_split, config.finetune_images, config.seed + 1);
-  const std::string tag = config.seeds > 1 ? "seed " + std::to_string(config.seed) + " " : "";
+  const std::string tag = seed_tag(config);
 
   auto phase_start = Clock::now();
   run.train = train_at(config, train_set, config.train_size, d, false, step_reporter(reporter, tag + "train"),
@@ -185,17 +200,73 @@ DemoSeedRun run_seed(const DemoConfig& config, const DemoData& d, const Reporter
     run.finetunes.push_back(std::move(tuned));
   }
   run.finetune_seconds = seconds_since(phase_start);
+}
 
-  if (config.claim_size > 0) {
-    phase_start = Clock::now();
-    std::string checkpoint;
-    TrainingResult trained = train_at(config, train_set, config.claim_size, d, true,
-                                      step_reporter(reporter, tag + "train " + std::to_string(config.claim_size) + "px"),
-                                      checkpoint);
-    run.train_at_test = std::move(trained);
-    run.train_at_test_seconds = seconds_since(phase_start);
+/// Step 4 of one seed: the same training at the claim size T, tested at T.
+void run_at_claim_size(const DemoConfig& config, const DemoData& d, DemoSeedRun& run, const Reporter& reporter) {
+  const auto train_set = random_subset(seed_train_split(config, d), config.train_images, config.seed);
+  const auto phase_start = Clock::now();
+  std::string checkpoint;
+  run.train_at_test = train_at(config, train_set, config.claim_size, d, true,
+                               step_reporter(reporter, seed_tag(config) + "train " + std::to_string(config.claim_size) + "px"),
+                               checkpoint);
+  run.train_at_test_seconds = seconds_since(phase_start);
+}
+
+/// Whether a network draws from torch's global generator while it trains (dropout, stochastic
+/// depth): such runs cannot share the process's generator, so their seeds run one after another.
+bool draws_while_training(const DemoConfig& config) {
+  return models::find_architecture_row(config.architecture).family != models::Family::ResNet;
+}
+
+/// The runs as tasks on `lanes` threads (one intra-op thread each), or in this thread.
+void run_tasks(std::vector<std::function<void(const Reporter&)>>& tasks, int lanes, const Reporter& reporter) {
+  const auto start = Clock::now();
+  std::atomic<std::size_t> done{0};
+  const auto finished = [&](const Reporter& r) {
+    const std::size_t k = ++done;
+    const double elapsed = seconds_since(start);
+    r.message(std::to_string(k) + " of " + std::to_string(tasks.size()) + " runs done after " +
+              format_number("%.0f", elapsed) + " s" +
+              (k < tasks.size() ? ", about " + format_number("%.0f", elapsed / k * (tasks.size() - k)) + " s left" : ""));
+  };
+  if (lanes <= 1) {
+    for (auto& task : tasks) {
+      task(reporter);
+      finished(reporter);
+    }
+    return;
   }
-  return run;
+  // Concurrent lanes: messages one at a time, no progress bars (they would interleave).
+  auto print = std::make_shared<std::mutex>();
+  Reporter shared;
+  if (reporter.on_message) {
+    shared.on_message = [print, reporter](const std::string& text) {
+      const std::lock_guard<std::mutex> lock(*print);
+      reporter.message(text);
+    };
+  }
+  std::atomic<std::size_t> next{0};
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(lanes));
+  std::vector<std::thread> threads;
+  for (int lane = 0; lane < lanes; ++lane) {
+    threads.emplace_back([&, lane] {
+      torch::set_num_threads(1);
+      try {
+        for (std::size_t i = next++; i < tasks.size(); i = next++) {
+          tasks[i](shared);
+          finished(shared);
+        }
+      } catch (...) {
+        errors[static_cast<std::size_t>(lane)] = std::current_exception();
+        next = tasks.size();  // the other lanes stop after their current task
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
 }
 
 }  // namespace
@@ -233,20 +304,29 @@ DemoResult run_demo(const DemoConfig& config, const Reporter& reporter) {
   result.val_folder = path_join(path_join(config.out_dir, "data"), "val");
   export_image_folder(*d.val_set, result.val_folder, reporter, "export test images");
 
+  // Each seed's low-resolution pipeline and its training at the claim size are independent
+  // tasks; with several intra-op threads they run side by side, one thread each (the small
+  // networks here use a core far better alone than two cores together).
+  result.runs.resize(static_cast<std::size_t>(config.seeds));
+  std::vector<std::function<void(const Reporter&)>> tasks;
   for (int k = 0; k < config.seeds; ++k) {
     DemoConfig seeded = config;
     seeded.seed = config.seed + static_cast<std::uint64_t>(k);
-    if (config.seeds > 1) {
-      std::string eta;
-      if (k > 0) {
-        const double per_seed = seconds_since(start) / k;
-        eta = " (about " + format_number("%.0f", per_seed * (config.seeds - k) / 60.0) + " min left)";
-      }
-      reporter.message("seed " + std::to_string(seeded.seed) + " (" + std::to_string(k + 1) + " of " +
-                       std::to_string(config.seeds) + ")" + eta);
+    DemoSeedRun& run = result.runs[static_cast<std::size_t>(k)];
+    run.seed = seeded.seed;
+    tasks.push_back([seeded, &d, &run](const Reporter& r) { run_low_resolution(seeded, d, run, r); });
+    if (config.claim_size > 0) {
+      tasks.push_back([seeded, &d, &run](const Reporter& r) { run_at_claim_size(seeded, d, run, r); });
     }
-    result.runs.push_back(run_seed(seeded, d, reporter));
   }
+  const int threads = torch::get_num_threads();
+  const int lanes = draws_while_training(config) ? 1 : std::min<int>(threads, static_cast<int>(tasks.size()));
+  if (lanes > 1) {
+    reporter.message(std::to_string(tasks.size()) + " runs (" + std::to_string(config.seeds) + " seeds) on " +
+                     std::to_string(lanes) + " threads side by side");
+  }
+  run_tasks(tasks, lanes, reporter);
+  torch::set_num_threads(threads);
   result.normalization = result.runs.front().train.normalization_note;
   result.summary = summarize_demo(demo_seed_numbers(result), config.train_size, config.claim_size, result.val_images);
   result.total_seconds = seconds_since(start);

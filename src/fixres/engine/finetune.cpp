@@ -47,6 +47,7 @@ TrainingResult run_finetune(const FinetuneConfig& config, const Reporter& report
   // The weights load with their own classifier; --num-classes then replaces it (transfer).
   ModelSetup setup = session.setup_model(config.training.seed, /*num_classes=*/0);
   if (config.model.num_classes > 0 && config.model.num_classes != setup.model->num_classes()) {
+    const std::lock_guard<std::mutex> lock(torch_rng_mutex());
     setup.model->reset_classifier(config.model.num_classes);
     session.reporter.message("classifier re-initialised with " + std::to_string(config.model.num_classes) +
                              " outputs (seed " + std::to_string(config.training.seed) + ")");

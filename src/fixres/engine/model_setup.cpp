@@ -155,6 +155,11 @@ std::shared_ptr<models::Classifier> build_network(const ResolvedModel& model, co
 
 }  // namespace
 
+std::mutex& torch_rng_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 ModelSetup setup_model(const ResolvedModel& model, const Reporter& reporter) {
   const ModelConfig& config = model.config;
   ModelSetup setup;

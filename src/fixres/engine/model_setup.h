@@ -22,6 +22,7 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -34,6 +35,10 @@
 #include "fixres/models/state_dict_loading.h"
 
 namespace fixres::engine {
+
+/// Held while a run seeds torch's global generator and draws from it (weight initialisation), so
+/// that runs in concurrent threads (the demo's parallel seeds) each draw their own numbers.
+std::mutex& torch_rng_mutex();
 
 /// A ModelConfig as the engine resolved it at its boundary: every later step reads these instead
 /// of looking the architecture up or parsing the device again.

@@ -179,6 +179,7 @@ LrSchedule lr_schedule(const TrainingOptions& o, double scaled_lr, std::int64_t 
 ModelSetup TrainingSession::setup_model(std::uint64_t seed, std::int64_t num_classes) const {
   ResolvedModel with_classes = model;
   with_classes.config.num_classes = num_classes;
+  const std::lock_guard<std::mutex> lock(torch_rng_mutex());
   torch::manual_seed(seed);
   ModelSetup setup = engine::setup_model(with_classes, reporter);
   setup.model->set_image_size(input_size);
@@ -441,6 +442,7 @@ data::PipelineSpec training_spec(const TrainingPlan& plan, const TrainingOptions
   spec.auto_augment = o.auto_augment;
   if (o.train_crop) spec.train_crop = *o.train_crop;
   if (o.color_jitter) spec.jitter = *o.color_jitter;
+  spec.rrc_min_scale = o.rrc_min_scale;
   if (spec.kind == data::PipelineKind::Test && (o.auto_augment.enabled() || o.color_jitter || o.reprob > 0.0)) {
     throw std::invalid_argument(
         "--rand-augment, --trivial-augment, --color-jitter and --reprob augment a random transform, but " + plan.command +
