@@ -173,7 +173,6 @@ nlohmann::json results_json(const engine::DemoResult& r) {
     statements.push_back({{"claim", st.claim}, {"holds", st.holds}, {"evidence", st.evidence}, {"text", st.text}});
   }
   nlohmann::json seeds = nlohmann::json::array(), runs = nlohmann::json::array();
-  double total = r.total_seconds;
   for (const auto& run : r.runs) {
     seeds.push_back(run.seed);
     nlohmann::json finetunes = nlohmann::json::array();
@@ -211,7 +210,7 @@ nlohmann::json results_json(const engine::DemoResult& r) {
             {"batch", c.batch}, {"workers", c.workers}}},
           {"normalization", r.normalization},
           {"val_folder", r.val_folder},
-          {"seconds", total},
+          {"seconds", r.total_seconds},
           {"runs", runs}};
 }
 

@@ -1,8 +1,8 @@
 #include "fixres/data/pipeline.h"
 
-#include <cstdio>
 #include <stdexcept>
 
+#include "fixres/core/format.h"
 #include "fixres/data/augment.h"
 #include "fixres/data/auto_augment.h"
 #include "fixres/data/geometry.h"
@@ -88,25 +88,13 @@ std::string Pipeline::describe() const {
     text = "Resize(" + s + ") + RandomCrop(" + s + ", padding 4, reflect), flip";
   } else {
     text = "RandomResizedCrop(" + s;
-    if (spec_.rrc_min_scale != 0.08) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%g", spec_.rrc_min_scale);
-      text += std::string(", scale ") + buf + "-1";
-    }
+    if (spec_.rrc_min_scale != 0.08) text += ", scale " + engine::format_number("%g", spec_.rrc_min_scale) + "-1";
     text += "), flip";
   }
   if (spec_.auto_augment.enabled()) text += ", " + data::describe(spec_.auto_augment);
-  if (jitter_ > 0.0f) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", static_cast<double>(jitter_));
-    text += std::string(", ColorJitter(") + buf + ")";
-  }
+  if (jitter_ > 0.0f) text += ", ColorJitter(" + engine::format_number("%g", jitter_) + ")";
   if (spec_.kind == PipelineKind::ValTrain) text += ", shifted centre crop(" + s + ")";
-  if (spec_.erase_prob > 0.0) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", spec_.erase_prob);
-    text += std::string(", RandomErasing(") + buf + ")";
-  }
+  if (spec_.erase_prob > 0.0) text += ", RandomErasing(" + engine::format_number("%g", spec_.erase_prob) + ")";
   return text;
 }
 
