@@ -5,6 +5,7 @@
 #include "fixres/cli/output.h"
 #include "fixres/cli/training_flags.h"
 #include "fixres/core/finetune.h"
+#include "fixres/core/format.h"
 
 namespace fixres::cli {
 
@@ -22,6 +23,17 @@ Command add_finetune(CLI::App& root) {
                   "State-dict prefixes that train, comma-separated (e.g. fc,layer4.2.bn3 or head,norm,pos_embed), "
                   "or all; replaces the architecture's FixRes policy. Prefixes that are modules run in train mode")
       ->delimiter(',');
+  engine::TrunkCacheOptions& cache = config.training.cache;
+  app->add_flag_callback("--no-cache", [&cache] { cache.enabled = false; },
+                         "Run the frozen layers on every image in every epoch instead of keeping their output "
+                         "(the frozen-trunk cache, on by default with --transforms v1, gives the same checkpoints)");
+  app->add_option_function<std::string>(
+      "--cache-memory", [&cache](const std::string& text) { cache.memory_bytes = engine::parse_byte_size(text, "--cache-memory"); },
+      "Memory the frozen-trunk cache may use, e.g. 8G or 512M (default: half of the available memory); beyond it "
+      "the cache goes to a file under --cache-dir");
+  app->add_option("--cache-dir", cache.dir,
+                  "Folder of the frozen-trunk cache's file beyond --cache-memory (default: $TMPDIR or /tmp; the file "
+                  "is deleted as soon as it is open)");
   return {app, [command] { run_training_command(*command, &engine::EngineApi::finetune); }};
 }
 

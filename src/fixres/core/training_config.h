@@ -52,6 +52,15 @@ struct MixupOptions {
   bool enabled() const { return mixup_alpha > 0.0 || cutmix_alpha > 0.0; }
 };
 
+/// The frozen-trunk cache of fine-tuning with a deterministic transform (engine/trunk_cache.h):
+/// the part of the network before the first trainable or train-mode layer runs once per image and
+/// its output is kept, in memory within `memory_bytes`, beyond that in a file under `dir`.
+struct TrunkCacheOptions {
+  bool enabled = true;           ///< --no-cache turns it off
+  std::int64_t memory_bytes = 0; ///< --cache-memory; 0: half of the memory available at the start
+  std::string dir;               ///< --cache-dir; empty: $TMPDIR, else /tmp
+};
+
 struct TrainingOptions {
   int epochs = 1;
   /// --learning-rate: the base LR; the optimiser uses 8 * base * batch * world / 512.
@@ -119,6 +128,7 @@ struct TrainingOptions {
   /// at weight decay 0; unset: on for AdamW, off for SGD (whose single group is the seed's).
   std::optional<bool> no_decay_norm_bias;
   dist::DistOptions dist;
+  TrunkCacheOptions cache;
 };
 
 /// One epoch of the log (the JSON's "epochs" rows).

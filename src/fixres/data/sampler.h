@@ -4,6 +4,7 @@
 /// distributed sampler yields PyTorch's own index lists.
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace fixres::data {
@@ -31,6 +32,17 @@ class SequentialSampler : public Sampler {
 
  private:
   std::int64_t n_;
+};
+
+/// A fixed list of indices, the same every epoch (the frozen-trunk cache re-reads a few images).
+class ListSampler : public Sampler {
+ public:
+  explicit ListSampler(std::vector<std::int64_t> indices) : indices_(std::move(indices)) {}
+  std::vector<std::int64_t> indices(std::int64_t) const override { return indices_; }
+  std::int64_t size() const override { return static_cast<std::int64_t>(indices_.size()); }
+
+ private:
+  std::vector<std::int64_t> indices_;
 };
 
 /// A permutation per epoch: torch.randperm(n, generator seeded seed + epoch).

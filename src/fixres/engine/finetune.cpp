@@ -78,6 +78,7 @@ TrainingResult run_finetune(const FinetuneConfig& config, const Reporter& report
   sampling.seed = config.training.seed;
   plan.sampler = std::make_shared<data::DistributedSampler>(session.train_set->size(), sampling);
   plan.evaluate_before = true;
+  plan.frozen_trunk_cache = true;
   plan.strict_images = config.data.strict_images;
   return run_training(setup, plan, config.training, session.context, session.reporter);
 }

@@ -10,6 +10,7 @@
 #include "fixres/data/pipeline.h"
 #include "fixres/data/real_labels.h"
 #include "fixres/data/sampler.h"
+#include "fixres/engine/trunk_cache.h"
 #include "fixres/models/conv_bn_folding.h"
 
 namespace fixres::engine {
@@ -348,17 +349,28 @@ InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const dat
   pipeline_spec.size = options.input_size;
   pipeline_spec.normalization = setup.normalization;
   pipeline_spec.protocol = setup.test_protocol(options.protocol);
-  data::Loader loader(dataset, sampler, data::Pipeline(pipeline_spec),
-                      setup.loader_options(options.batch, options.workers, options.strict_images));
-  loader.set_on_skip([&reporter](const data::SkippedImage& s) {
+  const data::LoaderOptions loader_options = setup.loader_options(options.batch, options.workers, options.strict_images);
+  data::Loader loader(dataset, sampler, data::Pipeline(pipeline_spec), loader_options);
+  FeatureStore* store = options.trunk ? &options.trunk->store(TrunkCache::Set::Val) : nullptr;
+  TORCH_CHECK(!store || (!options.tta_flip && !options.collect && !options.embeddings && !on_batch),
+              "run_inference: the trunk cache serves plain top-k passes only");
+  auto on_skip = [&reporter, store](const data::SkippedImage& s) {
+    if (store) store->mark_skipped(s);
     reporter.message("skipped unreadable image " + s.name + ": " + s.reason);
-  });
+  };
+  loader.set_on_skip(on_skip);
   Collector collector;
   if (options.collect) collector.order = sampler->indices(0);
 
   setup.model->eval();
   c10::InferenceMode inference_mode;
-  const models::FoldedBatchNorms folded = setup.fold_frozen_batch_norms();
+  const models::FoldedBatchNorms folded(*setup.model, setup.fold_batch_norms && options.fold_batch_norms);
+  // A validation pass whose trunk outputs are stored reads them instead of decoding the images.
+  std::unique_ptr<StoredBatches> stored;
+  if (store && store->stored_fraction(sampler->indices(0)) >= kStoredPassThreshold) {
+    stored = std::make_unique<StoredBatches>(*store, dataset, data::Pipeline(pipeline_spec), loader_options,
+                                             sampler->indices(0), 0, on_skip);
+  }
   InferenceResult result;
   result.dataset_size = n;
   const std::int64_t local_total = loader.samples_per_epoch();
@@ -367,10 +379,12 @@ InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const dat
   torch::Tensor absent;  // a subset dataset's missing classes, found at the first batch
   const std::vector<std::int64_t>& subset = dataset->class_subset();
   const auto start = Clock::now();
-  loader.start_epoch(0);
-  while (auto batch = loader.next()) {
+  if (!stored) loader.start_epoch(0);
+  while (auto batch = stored ? stored->next() : loader.next()) {
     if (batch->indices.empty()) continue;
-    const ForwardOutput out = forward_batch(setup, batch->images, options);
+    ForwardOutput out;
+    if (store) out.logits = to_cpu_float(options.trunk->logits(TrunkCache::Set::Val, *batch));
+    else out = forward_batch(setup, batch->images, options);
     torch::Tensor labels = batch->labels.to(torch::kInt64).contiguous();
     if (!subset.empty() && !absent.defined()) absent = absent_classes(subset, out.logits.size(1));
     const torch::Tensor scores = restrict_to_subset(out.logits, absent);
@@ -391,7 +405,7 @@ InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const dat
     report_progress(reporter, options.phase, local_total, local_total, rate(local_done, result.seconds));
   }
 
-  result.skipped = gather_skipped(loader.skipped(), *sampler, *dataset, context);
+  result.skipped = gather_skipped(store ? store->skipped() : loader.skipped(), *sampler, *dataset, context);
   result.counts = sum_over_ranks(local_counts, context);
   if (options.real_labels) result.real = sum_over_ranks(local_real, context);
   result.images_per_second = rate(result.counts.images, result.seconds);

@@ -29,6 +29,8 @@
 
 namespace fixres::engine {
 
+class TrunkCache;  // engine/trunk_cache.h
+
 struct InferenceOptions {
   int input_size = 224;        ///< test size S (the FixRes test transform's crop)
   std::int64_t batch = 32;     ///< images per batch on each rank
@@ -46,6 +48,12 @@ struct InferenceOptions {
   /// (InferenceResult::softmax / embedding / labels).
   bool collect = false;
   std::string phase = "evaluate";  ///< name in progress lines
+  /// Fold the frozen batch-norms for the pass (false: only what an enclosing scope folded — a
+  /// fine-tuning run's evaluations).
+  bool fold_batch_norms = true;
+  /// A fine-tuning run's frozen-trunk cache: the validation images' trunk outputs come from (and
+  /// go to) its validation store. Only for plain top-k passes (no TTA, no collection).
+  TrunkCache* trunk = nullptr;
 };
 
 /// What one batch produced, on the CPU; indices are dataset indices.

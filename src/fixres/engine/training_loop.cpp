@@ -20,6 +20,7 @@
 #include "fixres/engine/lr_schedule.h"
 #include "fixres/engine/mixup.h"
 #include "fixres/engine/optimizer.h"
+#include "fixres/engine/trunk_cache.h"
 #include "fixres/io/atomic_file.h"
 #include "fixres/io/folder_lock.h"
 #include "fixres/models/conv_bn_folding.h"
@@ -224,6 +225,7 @@ struct Loop {
   dist::GradientReducer& reducer;
   std::unique_ptr<data::Loader> loader;  ///< for the current epoch's training size
   data::LoaderOptions loader_options;
+  TrunkCache* trunk = nullptr;     ///< the frozen-trunk cache, when the run uses one
   const LrSchedule* schedule = nullptr;
   ModelEma* ema = nullptr;         ///< --model-ema, updated after every optimiser step
   std::int64_t steps = 0;          ///< iterations per epoch (capped)
@@ -321,6 +323,16 @@ void optimizer_step(Loop& loop, std::int64_t batches) {
   if (loop.ema) loop.ema->update();
 }
 
+/// --mixup/--cutmix: `x` mixed in place and the soft targets, drawn from (seed, epoch, step,
+/// rank), so a resumed run draws what the uninterrupted one did.
+torch::Tensor mixed_targets(const Loop& loop, torch::Tensor& x, const torch::Tensor& y, std::int64_t epoch,
+                            std::int64_t step) {
+  const std::int64_t position = step * loop.ctx.world_size() + loop.ctx.rank();
+  std::mt19937_64 rng(data::Rng::for_sample(loop.options.seed, epoch, position).next_u64());
+  const MixParams params = draw_mix(loop.options.mixup, x.size(2), x.size(3), rng);
+  return mix_batch(x, y, params, loop.setup.model->num_classes(), loop.options.label_smoothing);
+}
+
 /// One batch: forward, loss, backward (accumulated over --grad-accum-steps batches), and the
 /// optimiser step when the group is complete or the epoch ends; returns the batch loss and adds
 /// its correct predictions to `correct`.
@@ -329,18 +341,17 @@ double train_step(Loop& loop, const data::Batch& batch, std::int64_t epoch, std:
   models::Classifier& model = *loop.setup.model;
   const std::int64_t k = loop.options.grad_accum_steps;
   if (loop.ctx.is_distributed() && !loop.options.dist.sync_bn) loop.ctx.broadcast_buffers(model);
-  torch::Tensor x = loop.setup.prepare_input(batch.images);
   torch::Tensor y = batch.labels.to(loop.setup.device);
-  torch::Tensor targets;
-  if (loop.options.mixup.enabled()) {
-    // A function of (seed, epoch, step, rank), so a resumed run draws what the uninterrupted one did.
-    const std::int64_t position = step * loop.ctx.world_size() + loop.ctx.rank();
-    std::mt19937_64 rng(data::Rng::for_sample(loop.options.seed, epoch, position).next_u64());
-    const MixParams params = draw_mix(loop.options.mixup, x.size(2), x.size(3), rng);
-    targets = mix_batch(x, y, params, model.num_classes(), loop.options.label_smoothing);
+  torch::Tensor targets, logits;
+  if (loop.trunk) {
+    logits = loop.trunk->logits(TrunkCache::Set::Train, batch);
+  } else {
+    torch::Tensor x = loop.setup.prepare_input(batch.images);
+    if (loop.options.mixup.enabled()) targets = mixed_targets(loop, x, y, epoch, step);
+    logits = model.forward(x);
   }
-  torch::Tensor logits = model.forward(x);
   namespace F = torch::nn::functional;
+
   torch::Tensor loss = targets.defined() ? soft_target_cross_entropy(logits, targets)
                                          : F::cross_entropy(logits, y,
                                                             F::CrossEntropyFuncOptions().label_smoothing(
@@ -377,15 +388,37 @@ EpochRecord epoch_totals(dist::Context& ctx, std::int64_t epoch, double lr, doub
   return row;
 }
 
+/// The training skips: reported once, and remembered by the frozen-trunk cache.
+std::function<void(const data::SkippedImage&)> on_train_skip(const Loop& loop) {
+  const Reporter& reporter = loop.reporter;
+  TrunkCache* trunk = loop.trunk;
+  return [&reporter, trunk](const data::SkippedImage& s) {
+    if (trunk) trunk->store(TrunkCache::Set::Train).mark_skipped(s);
+    reporter.message("warning: skipped " + s.name + ": " + s.reason);
+  };
+}
+
+/// Epoch `epoch`'s batches from the frozen-trunk cache's store, when it holds (nearly) all of
+/// them; null: the loader decodes the epoch.
+std::unique_ptr<StoredBatches> stored_pass(const Loop& loop, std::int64_t epoch) {
+  if (!loop.trunk) return nullptr;
+  std::vector<std::int64_t> order = loop.plan.sampler->indices(epoch);
+  FeatureStore& store = loop.trunk->store(TrunkCache::Set::Train);
+  if (store.stored_fraction(order) < kStoredPassThreshold) return nullptr;
+  return std::make_unique<StoredBatches>(store, loop.plan.train_set, loop.loader->pipeline(), loop.loader->options(),
+                                         std::move(order), epoch, on_train_skip(loop));
+}
+
 /// Trains epoch `epoch` batch by batch at the schedule's learning rate of each step, with progress.
 EpochRecord train_one_epoch(Loop& loop, std::int64_t epoch, const std::string& phase) {
   const double lr = loop.schedule->lr_at(epoch, 0);
   double loss_sum = 0.0;
   std::int64_t correct = 0, seen = 0, step = 0;
   const auto start = Clock::now();
-  loop.loader->start_epoch(epoch);
+  std::unique_ptr<StoredBatches> stored = stored_pass(loop, epoch);
+  if (!stored) loop.loader->start_epoch(epoch);
   while (step < loop.steps) {
-    auto batch = loop.loader->next();
+    auto batch = stored ? stored->next() : loop.loader->next();
     if (!batch) break;
     if (batch->indices.empty()) continue;
     const double step_lr = loop.schedule->lr_at(epoch, step - step % loop.options.grad_accum_steps);
@@ -410,8 +443,14 @@ EpochRecord train_one_epoch(Loop& loop, std::int64_t epoch, const std::string& p
 
 /// Top-1/top-5 on the validation set (test transform at the training size).
 TopkCounts evaluate_val(const ModelSetup& setup, const TrainingPlan& plan, const TrainingOptions& options,
-                        dist::Context& ctx, const Reporter& reporter, const std::string& phase) {
-  return run_inference(setup, plan.val_set, evaluation_options(options, plan.strict_images, phase), ctx, reporter).counts;
+                        dist::Context& ctx, const Reporter& reporter, const std::string& phase, TrunkCache* trunk) {
+  InferenceOptions o = evaluation_options(options, plan.strict_images, phase);
+  // Fine-tuning evaluates the network as the loop holds it (the frozen batch-norms folded by the
+  // loop's scope, the layers that adapt left unfolded), so that the frozen-trunk cache and an
+  // uncached run compute the same numbers; training from scratch folds everything for the pass.
+  o.fold_batch_norms = !plan.frozen_trunk_cache;
+  o.trunk = trunk;
+  return run_inference(setup, plan.val_set, o, ctx, reporter).counts;
 }
 
 /// The validation accuracy after epoch `epoch` when it is due (every --eval-every epochs, and
@@ -420,7 +459,7 @@ std::optional<TopkCounts> evaluate_if_due(const Loop& loop, std::int64_t epoch) 
   const bool last_epoch = epoch + 1 == loop.options.epochs;
   const bool due = loop.options.eval_every > 0 && (epoch + 1) % loop.options.eval_every == 0;
   if (!loop.plan.val_set || !(last_epoch || due)) return std::nullopt;
-  return evaluate_val(loop.setup, loop.plan, loop.options, loop.ctx, loop.reporter, "evaluate");
+  return evaluate_val(loop.setup, loop.plan, loop.options, loop.ctx, loop.reporter, "evaluate", loop.trunk);
 }
 
 void log_epoch(const Reporter& reporter, const std::string& phase, const EpochRecord& row) {
@@ -475,10 +514,7 @@ void open_loader(Loop& loop, int size) {
   loop.loader.reset();  // its worker threads end before the next loader's start
   loop.loader = std::make_unique<data::Loader>(loop.plan.train_set, loop.plan.sampler, data::Pipeline(spec),
                                                loop.loader_options);
-  const Reporter& reporter = loop.reporter;
-  loop.loader->set_on_skip([&reporter](const data::SkippedImage& s) {
-    reporter.message("warning: skipped " + s.name + ": " + s.reason);
-  });
+  loop.loader->set_on_skip(on_train_skip(loop));
 }
 
 /// Iterations per epoch: the loader's batches, capped by the command and by --max-iterations.
@@ -503,7 +539,7 @@ void run_epoch(Loop& loop, const TrainingState& state, std::int64_t epoch, Train
   row.val = evaluate_if_due(loop, epoch);
   if (row.val && loop.ema) {
     const ModelEma::Swap average(*loop.ema);
-    row.val_ema = evaluate_val(loop.setup, loop.plan, options, loop.ctx, loop.reporter, "evaluate EMA");
+    row.val_ema = evaluate_val(loop.setup, loop.plan, options, loop.ctx, loop.reporter, "evaluate EMA", loop.trunk);
     if (epoch + 1 == options.epochs) result.after_ema = row.val_ema;
   }
   if (row.val) {
@@ -558,12 +594,21 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   if (options.dist.sync_bn && ctx.is_distributed()) dist::use_sync_batch_norm(model, context);
   ctx.broadcast_module(model);
   dist::GradientReducer reducer(context, params.trainable);
+
+  // The frozen part of the network (fine-tuning: all but the classifier and the layers in train
+  // mode, the same every epoch) runs with its batch-norms folded, for the whole run: no step
+  // changes what is folded.
+  plan.set_train_mode(model);
+  const models::FoldedBatchNorms folded = setup.fold_frozen_batch_norms();
+  const std::unique_ptr<TrunkCache> trunk =
+      open_trunk_cache(setup, plan, options, training_spec(plan, options, options.input_size), reporter);
   if (plan.evaluate_before && plan.val_set && result.start_epoch == 0) {
-    result.before = evaluate_val(setup, plan, options, ctx, reporter, "before");
+    result.before = evaluate_val(setup, plan, options, ctx, reporter, "before", trunk.get());
   }
 
   Loop loop{setup, plan, options, ctx, reporter, folder, optimizer, reducer, nullptr,
             setup.loader_options(options.batch, options.workers, plan.strict_images)};
+  loop.trunk = trunk.get();
   loop.loader_options.seed = options.seed;
   open_loader(loop, epoch_input_size(options, size_multiple(*setup.spec), result.start_epoch));
   loop.steps = steps_per_epoch(*loop.loader, plan, options);
@@ -574,18 +619,13 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   loop.ema = state.ema;
   loop.epoch_samples = std::min(loop.loader->samples_per_epoch(), loop.steps * options.batch);
 
-  // The frozen part of the network (fine-tuning: all but the classifier and the layers in train
-  // mode, the same every epoch) runs with its batch-norms folded, for the whole run: no step
-  // changes what is folded, and evaluation passes fold the rest for themselves.
-  plan.set_train_mode(model);
-  const models::FoldedBatchNorms folded = setup.fold_frozen_batch_norms();
   for (std::int64_t epoch = result.start_epoch; epoch < options.epochs; ++epoch) {
     run_epoch(loop, state, epoch, result, accuracy);
   }
 
   // Nothing left to train (a finished run restarted): report the accuracy of what it holds.
   if (!result.after && plan.val_set && result.start_epoch >= options.epochs) {
-    result.after = evaluate_val(setup, plan, options, ctx, reporter, "evaluate");
+    result.after = evaluate_val(setup, plan, options, ctx, reporter, "evaluate", trunk.get());
   }
   result.train_images_per_second = run_throughput(result);
   return result;

@@ -46,6 +46,8 @@ struct TrainingPlan {
   /// Evaluate before the first training step (fine-tuning's "before" accuracy).
   bool evaluate_before = false;
   bool strict_images = false;  ///< an undecodable image is an error instead of a skip
+  /// The frozen-trunk cache may be used (finetune; engine/trunk_cache.h decides where it is exact).
+  bool frozen_trunk_cache = false;
 };
 
 /// The datasets of `data`: the given Dataset objects, else ImageFolders over the folders.

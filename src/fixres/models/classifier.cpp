@@ -9,6 +9,15 @@ ClassifierOutput Classifier::forward_with_embedding(const torch::Tensor& images)
   return out;
 }
 
+std::vector<FeatureCut> Classifier::feature_cuts() {
+  FeatureCut embedding;
+  embedding.name = classifier_name_;
+  embedding.suffix_modules = {classifier_name_};
+  embedding.prefix = [this](const torch::Tensor& images) { return std::vector<torch::Tensor>{forward_features(images)}; };
+  embedding.suffix = [](const std::vector<torch::Tensor>& state) { return state.at(0); };
+  return {embedding};
+}
+
 void Classifier::register_classifier(const std::string& name, std::int64_t embedding_dim, std::int64_t num_classes,
                                      torch::nn::Module* owner, const std::string& owner_path) {
   TORCH_CHECK(num_classes > 0, "Classifier: num_classes must be positive, got ", num_classes);

@@ -4,7 +4,9 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "fixres/io/raw_tensor.h"
 
@@ -14,6 +16,22 @@ namespace fixres::models {
 struct ClassifierOutput {
   torch::Tensor logits;     ///< N × num_classes, float32
   torch::Tensor embedding;  ///< N × embedding_dim, float32 (after the last spatial pooling)
+};
+
+/// A point where forward_features splits in two: a prefix from the images to a "state" (a few
+/// tensors, one row per image) and a suffix from that state to the embedding. When every
+/// parameter before the cut is frozen and every module before it is in eval mode, the prefix is a
+/// deterministic function of the image, which is what the frozen-trunk cache of fine-tuning
+/// (engine/trunk_cache.h) stores. The suffix computes exactly what forward_features computes after
+/// the cut, with the same operations in the same order.
+struct FeatureCut {
+  /// The first module after the cut ("layer4.2.bn3"), or the classifier's name for the embedding.
+  std::string name;
+  /// Dotted paths of the modules the suffix and forward_head run; every other leaf module and
+  /// every parameter outside them must be frozen (eval mode, no gradient) for the cut to be used.
+  std::vector<std::string> suffix_modules;
+  std::function<std::vector<torch::Tensor>(const torch::Tensor&)> prefix;  ///< images → state
+  std::function<torch::Tensor(const std::vector<torch::Tensor>&)> suffix;  ///< state → embedding
 };
 
 /// A classification network (torch::nn::Module). Input: NCHW float32 images, already normalised,
@@ -32,6 +50,11 @@ class Classifier : public torch::nn::Module {
   virtual torch::Tensor forward_head(const torch::Tensor& embedding) = 0;
   /// Both in one pass.
   ClassifierOutput forward_with_embedding(const torch::Tensor& images);
+
+  /// The cuts of forward_features, in forward order (the last is the embedding itself, whose
+  /// suffix is the identity). Networks with finer cuts (the ResNets' last batch-norm) add theirs
+  /// before it.
+  virtual std::vector<FeatureCut> feature_cuts();
 
   /// Called before `weights` are copied in: a network whose shapes legitimately follow the
   /// checkpoint (a ViT's position-embedding grid) takes them from it. Default: nothing.

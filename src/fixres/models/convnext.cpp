@@ -76,9 +76,24 @@ ConvNeXtImpl::ConvNeXtImpl(const ConvNeXtOptions& options_) : options(options_) 
 }
 
 torch::Tensor ConvNeXtImpl::forward_features(const torch::Tensor& images) {
-  auto x = stages_->forward(stem_->forward(images));
-  x = torch::adaptive_avg_pool2d(x, {1, 1});
-  return head_norm_->forward(x).flatten(1);
+  return pooled_head(stages_->forward(stem_->forward(images)));
+}
+
+torch::Tensor ConvNeXtImpl::pooled_head(const torch::Tensor& map) {
+  return head_norm_->forward(torch::adaptive_avg_pool2d(map, {1, 1})).flatten(1);
+}
+
+std::vector<FeatureCut> ConvNeXtImpl::feature_cuts() {
+  FeatureCut head;
+  head.name = "head";
+  head.suffix_modules = {"head"};
+  head.prefix = [this](const torch::Tensor& images) {
+    return std::vector<torch::Tensor>{stages_->forward(stem_->forward(images))};
+  };
+  head.suffix = [this](const std::vector<torch::Tensor>& state) { return pooled_head(state.at(0)); };
+  std::vector<FeatureCut> cuts{head};
+  for (auto& cut : Classifier::feature_cuts()) cuts.push_back(cut);
+  return cuts;
 }
 
 torch::Tensor ConvNeXtImpl::forward_head(const torch::Tensor& embedding) {

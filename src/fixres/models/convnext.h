@@ -76,6 +76,9 @@ class ConvNeXtImpl : public Classifier {
   explicit ConvNeXtImpl(const ConvNeXtOptions& options);
   torch::Tensor forward_features(const torch::Tensor& images) override;
   torch::Tensor forward_head(const torch::Tensor& embedding) override;
+  /// Before the head (state: the last stage's map; FixRes's point for ConvNeXt, whose head's norm
+  /// trains), then the embedding.
+  std::vector<FeatureCut> feature_cuts() override;
 
   ConvNeXtOptions options;
 
@@ -83,6 +86,8 @@ class ConvNeXtImpl : public Classifier {
   torch::nn::Sequential stem_{nullptr};
   torch::nn::Sequential stages_{nullptr};
   LayerNorm2d head_norm_{nullptr};
+  /// The head before its classifier: global average pooling, head.norm, flatten.
+  torch::Tensor pooled_head(const torch::Tensor& map);
 };
 TORCH_MODULE(ConvNeXt);
 

@@ -86,10 +86,25 @@ EfficientNetImpl::EfficientNetImpl(const EfficientNetOptions& options_) : option
 }
 
 torch::Tensor EfficientNetImpl::forward_features(const torch::Tensor& images) {
-  auto x = torch::silu(bn1_->forward(conv_stem_->forward(images)));
-  x = blocks_->forward(x);
-  x = torch::silu(bn2_->forward(conv_head_->forward(x)));
+  return head_features(blocks_->forward(torch::silu(bn1_->forward(conv_stem_->forward(images)))));
+}
+
+torch::Tensor EfficientNetImpl::head_features(const torch::Tensor& blocks_output) {
+  auto x = torch::silu(bn2_->forward(conv_head_->forward(blocks_output)));
   return global_pool_->forward(x).flatten(1);
+}
+
+std::vector<FeatureCut> EfficientNetImpl::feature_cuts() {
+  FeatureCut head;
+  head.name = "conv_head";
+  head.suffix_modules = {"conv_head", "bn2", "global_pool", classifier_name()};
+  head.prefix = [this](const torch::Tensor& images) {
+    return std::vector<torch::Tensor>{blocks_->forward(torch::silu(bn1_->forward(conv_stem_->forward(images))))};
+  };
+  head.suffix = [this](const std::vector<torch::Tensor>& state) { return head_features(state.at(0)); };
+  std::vector<FeatureCut> cuts{head};
+  for (auto& cut : Classifier::feature_cuts()) cuts.push_back(cut);
+  return cuts;
 }
 
 torch::Tensor EfficientNetImpl::forward_head(const torch::Tensor& embedding) {

@@ -43,6 +43,9 @@ class EfficientNetImpl : public Classifier {
   explicit EfficientNetImpl(const EfficientNetOptions& options = {});
   torch::Tensor forward_features(const torch::Tensor& images) override;
   torch::Tensor forward_head(const torch::Tensor& embedding) override;
+  /// Before conv_head (state: the blocks' output; FixRes's policy runs conv_head and bn2 in train
+  /// mode), then the embedding.
+  std::vector<FeatureCut> feature_cuts() override;
 
   EfficientNetOptions options;
 
@@ -51,6 +54,8 @@ class EfficientNetImpl : public Classifier {
   BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
   torch::nn::Sequential blocks_{nullptr};
   torch::nn::AdaptiveAvgPool2d global_pool_{nullptr};
+  /// conv_head, bn2, SiLU, the global pooling, flatten.
+  torch::Tensor head_features(const torch::Tensor& blocks_output);
 };
 TORCH_MODULE(EfficientNet);
 

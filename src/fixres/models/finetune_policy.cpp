@@ -41,7 +41,9 @@ FinetunePolicy policy_from_layers(torch::nn::Module& model, const std::vector<st
   if (all) {
     prefixes.clear();
     for (const auto& param : model.named_parameters(/*recurse=*/false)) prefixes.push_back(param.key());
-    for (const auto& child : model.named_children()) prefixes.push_back(child.key());
+    for (const auto& child : model.named_children()) {
+      if (!child.value()->parameters(/*recurse=*/true).empty()) prefixes.push_back(child.key());  // not ReLU, pools
+    }
   }
   const auto modules = model.named_modules("", /*include_self=*/false);
   for (const auto& prefix : prefixes) {

@@ -26,12 +26,21 @@ BottleneckImpl::BottleneckImpl(std::int64_t inplanes, std::int64_t planes, std::
 }
 
 torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
+  const std::vector<torch::Tensor> halves = branch(x);
+  return finish(halves[0], halves[1]);
+}
+
+std::vector<torch::Tensor> BottleneckImpl::branch(const torch::Tensor& x) {
   // In-place ReLUs and sum, as torchvision's (ReLU(inplace=True)): no batch-norm's backward
   // needs its output.
   auto out = bn1_->forward(conv1_->forward(x)).relu_();
   out = bn2_->forward(conv2_->forward(out)).relu_();
-  out = bn3_->forward(conv3_->forward(out));
-  out += downsample_ ? downsample_->forward(x) : x;
+  return {conv3_->forward(out), downsample_ ? downsample_->forward(x) : x};
+}
+
+torch::Tensor BottleneckImpl::finish(const torch::Tensor& conv3_output, const torch::Tensor& residual) {
+  auto out = bn3_->forward(conv3_output);
+  out += residual;
   return out.relu_();
 }
 
@@ -84,11 +93,77 @@ torch::nn::Sequential ResNetImpl::make_layer(std::int64_t planes, std::int64_t b
   return layer;
 }
 
-torch::Tensor ResNetImpl::forward_features(const torch::Tensor& images) {
+torch::Tensor ResNetImpl::stem(const torch::Tensor& images) {
   auto x = bn1_->forward(conv1_->forward(images)).relu_();
-  if (options.stem_pool()) x = maxpool_->forward(x);
+  return options.stem_pool() ? maxpool_->forward(x) : x;
+}
+
+torch::Tensor ResNetImpl::forward_features(const torch::Tensor& images) {
+  auto x = stem(images);
   for (auto& layer : layers_) x = layer->forward(x);
   return avgpool_->forward(x).flatten(1);
+}
+
+std::vector<std::pair<std::string, Bottleneck>> ResNetImpl::blocks() {
+  std::vector<std::pair<std::string, Bottleneck>> all;
+  for (std::size_t stage = 0; stage < layers_.size(); ++stage) {
+    const std::string prefix = "layer" + std::to_string(stage + 1) + ".";
+    for (std::size_t j = 0; j < layers_[stage]->size(); ++j) {
+      all.emplace_back(prefix + std::to_string(j), Bottleneck(layers_[stage]->ptr<BottleneckImpl>(j)));
+    }
+  }
+  return all;
+}
+
+torch::Tensor ResNetImpl::block_input(const torch::Tensor& images, std::size_t block) {
+  auto x = stem(images);
+  auto all = blocks();
+  for (std::size_t b = 0; b < block; ++b) x = all[b].second->forward(x);
+  return x;
+}
+
+torch::Tensor ResNetImpl::run_from_block(std::size_t first, torch::Tensor x) {
+  auto all = blocks();
+  for (std::size_t b = first; b < all.size(); ++b) x = all[b].second->forward(x);
+  return avgpool_->forward(x).flatten(1);
+}
+
+std::vector<FeatureCut> ResNetImpl::feature_cuts() {
+  auto all = blocks();
+  std::vector<FeatureCut> cuts;
+  for (std::size_t b = 0; b < all.size(); ++b) {
+    // What runs after a cut in block b: the rest of block b (given), the later blocks, the head.
+    std::vector<std::string> later;
+    for (std::size_t c = b + 1; c < all.size(); ++c) later.push_back(all[c].first);
+    later.insert(later.end(), {"avgpool", classifier_name()});
+
+    FeatureCut before;
+    before.name = all[b].first;
+    before.suffix_modules = later;
+    before.suffix_modules.push_back(all[b].first);
+    before.prefix = [this, b](const torch::Tensor& images) {
+      return std::vector<torch::Tensor>{block_input(images, b)};
+    };
+    before.suffix = [this, b](const std::vector<torch::Tensor>& state) { return run_from_block(b, state.at(0)); };
+    cuts.push_back(before);
+
+    FeatureCut at_bn3;
+    at_bn3.name = all[b].first + ".bn3";
+    at_bn3.suffix_modules = later;
+    at_bn3.suffix_modules.push_back(at_bn3.name);
+    at_bn3.prefix = [this, b](const torch::Tensor& images) {
+      auto all_now = blocks();
+      return all_now[b].second->branch(block_input(images, b));
+    };
+    at_bn3.suffix = [this, b](const std::vector<torch::Tensor>& state) {
+      auto all_now = blocks();
+      return run_from_block(b + 1, all_now[b].second->finish(state.at(0), state.at(1)));
+    };
+    cuts.push_back(at_bn3);
+  }
+  auto embedding = Classifier::feature_cuts();
+  cuts.insert(cuts.end(), embedding.begin(), embedding.end());
+  return cuts;
 }
 
 torch::Tensor ResNetImpl::forward_head(const torch::Tensor& embedding) { return apply_classifier(embedding); }

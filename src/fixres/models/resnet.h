@@ -6,6 +6,8 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "fixres/models/batch_norm.h"
@@ -44,6 +46,10 @@ class BottleneckImpl : public torch::nn::Module {
   BottleneckImpl(std::int64_t inplanes, std::int64_t planes, std::int64_t stride, std::int64_t groups,
                  std::int64_t base_width, bool downsample);
   torch::Tensor forward(const torch::Tensor& x);
+  /// forward in two halves around bn3: {conv3's output, the residual (x or downsample(x))}, then
+  /// bn3, the sum and the ReLU. forward(x) is finish(branch(x)).
+  std::vector<torch::Tensor> branch(const torch::Tensor& x);
+  torch::Tensor finish(const torch::Tensor& conv3_output, const torch::Tensor& residual);
 
  private:
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr};
@@ -59,10 +65,22 @@ class ResNetImpl : public Classifier {
   explicit ResNetImpl(const ResNetOptions& options);
   torch::Tensor forward_features(const torch::Tensor& images) override;
   torch::Tensor forward_head(const torch::Tensor& embedding) override;
+  /// Before every block ("layer3.1": state {x}) and before every block's bn3 ("layer4.2.bn3":
+  /// state {conv3 output, residual}, FixRes's fine-tuning point), then the embedding.
+  std::vector<FeatureCut> feature_cuts() override;
 
   ResNetOptions options;
 
  private:
+  /// The stem: conv1, bn1, ReLU, max-pool.
+  torch::Tensor stem(const torch::Tensor& images);
+  /// The stem and the blocks before block number `block` (counted over all stages).
+  torch::Tensor block_input(const torch::Tensor& images, std::size_t block);
+  /// Blocks from number `first` (counted over all stages) to the end, then the pooling.
+  torch::Tensor run_from_block(std::size_t first, torch::Tensor x);
+  /// The blocks of all stages in forward order, with their dotted names.
+  std::vector<std::pair<std::string, Bottleneck>> blocks();
+
   torch::nn::Sequential make_layer(std::int64_t planes, std::int64_t blocks, std::int64_t stride);
 
   std::int64_t inplanes_ = 64;
