@@ -67,6 +67,34 @@ TEST(FinetuneDistributedTest, TwoRanksWithSyncBnEqualOneRankWithTwiceTheBatch) {
   }
 }
 
+TEST(FinetuneDistributedTest, TwoRanksWithTheFrozenTrunkCacheEqualTwoRanksWithout) {
+  // Each rank caches its own shard; the shuffled sampler deals other images to each rank every
+  // epoch, so later epochs mix stored batches and decoded ones. Evaluation on 2 ranks too.
+  const auto dir = testing::scratch_dir("finetune_two_ranks_cache");
+  models::ModelOptions options;
+  options.num_classes = 3;
+  auto model = models::create_model("ResNet50", options);
+  const std::string weights = (dir / "weights.pth").string();
+  io::write_checkpoint(weights, io::state_dict_value(testing::deterministic_state_dict(*model)));
+  const std::string photos = testing::fixture("images/folder").string();
+  const std::string common = "launch --nproc-per-node 2 -- finetune --architecture ResNet50 --weight-path " + weights +
+                             " --train-path " + photos + " --val-path " + photos +
+                             " --input-size 64 --epochs 3 --eval-every 1 --batch 2 --learning-rate 0.5 --seed 4"
+                             " --threads 1 --workers 1 --dist-timeout 120 --save-folder " + dir.string();
+  auto cached = testing::run_fixres(common + " --job-id cached");
+  ASSERT_EQ(cached.exit_code, 0) << cached.output;
+  EXPECT_NE(cached.output.find("frozen-trunk cache: the layers before layer4.2.bn3"), std::string::npos) << cached.output;
+  auto uncached = testing::run_fixres(common + " --job-id uncached --no-cache");
+  ASSERT_EQ(uncached.exit_code, 0) << uncached.output;
+  const auto a = io::read_training_checkpoint((dir / "cached" / "checkpoint.pth").string());
+  const auto b = io::read_training_checkpoint((dir / "uncached" / "checkpoint.pth").string());
+  ASSERT_EQ(a.model.size(), b.model.size());
+  for (std::size_t i = 0; i < a.model.size(); ++i) {
+    EXPECT_TRUE(io::same_values(a.model[i].second, b.model[i].second)) << a.model[i].first;  // bitwise
+  }
+  EXPECT_EQ(a.accuracy, b.accuracy);
+}
+
 TEST(FinetuneDistributedTest, TrainTwoRanksWithSyncBnEqualsOneRankWithTwiceTheBatch) {
   // From scratch: every batch norm trains (19 of them, synchronised), with the 'full' random train
   // transform and the repeated-augmentation sampler (shuffled, 3 repetitions). Two SGD steps: a
