@@ -14,6 +14,7 @@
 #include "common/paths.h"
 #include "engine/deterministic_weights.h"
 #include "fixres/core/finetune.h"
+#include "fixres/core/precision.h"
 #include "fixres/engine/trunk_cache.h"
 #include "fixres/io/checkpoint.h"
 #include "fixres/io/training_checkpoint.h"
@@ -151,6 +152,16 @@ TEST(TrunkCacheTest, ResNeXtAndTrainLayersMoveTheCutAndStayExact) {
   EXPECT_NE(said(cached, "frozen-trunk cache: the layers before layer4.2.bn3"), "");
   config.training.cache.enabled = false;
   expect_identical(cached, run(config, "uncached"));
+
+  // --precision bf16: the trunk's states are bfloat16, stored as they are: exact again.
+  config.model.precision = "bf16";
+  if (cpu_has_bf16()) {
+    config.training.cache.enabled = true;
+    const FinetuneRun bf16 = run(config, "bf16");
+    config.training.cache.enabled = false;
+    expect_identical(bf16, run(config, "bf16_uncached"));
+  }
+  config.model.precision = "fp32";
 
   // --train-layers reaching into layer4: the cut moves before it.
   config.train_layers = {"layer4", "fc"};

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "fixres/cli/command.h"
+#include "fixres/core/precision.h"
 
 namespace fixres::cli {
 
@@ -41,6 +42,19 @@ void add_model_flags(CLI::App& app, engine::ModelConfig& model, bool weights_req
                "Memory format of the network's activations: channels-last (default; oneDNN's fast path, ~30% "
                "faster on CPU) or --contiguous (NCHW, as the Python seed)");
   add_test_protocol_flags(app, model.test_protocol);
+  app.add_option("--precision", model.precision,
+                 "fp32, or bf16: convolutions and linear layers in bfloat16 on float32 weights (autocast; batch-norm "
+                 "statistics and the loss stay float32), on CPUs with AVX512-BF16/AMX or CUDA")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fp32", "bf16"}));
+  // Unsupported here: a usage error (exit 2) with the reason, before anything runs.
+  app.parse_complete_callback([&model] {
+    try {
+      engine::check_precision(model.precision, model.device);
+    } catch (const std::invalid_argument& e) {
+      throw CLI::ValidationError(e.what());
+    }
+  });
   app.add_flag("--fold-bn,!--no-fold-bn", model.fold_batch_norms,
                "Run each convolution whose batch-norm is frozen with the normalisation folded into its weights "
                "(default; one pass less over every activation map). --no-fold-bn: PyTorch's unfolded arithmetic, "

@@ -32,6 +32,9 @@ struct ModelConfig {
   bool channels_last = false;
   /// Frozen conv→batch-norm pairs run folded (models/conv_bn_folding.h) in the engines' loops.
   bool fold_batch_norms = true;
+  /// --precision: "fp32", or "bf16" (core/precision.h: autocast-style bfloat16 convolutions and
+  /// linear layers; refused on a CPU without native bf16).
+  std::string precision = "fp32";
   /// --mean/--std overrides of the normalisation; unset: what the weights were trained with
   /// (the architecture's row: ImageNet's, 0.5/0.5 for PNASNet and the AdvProp `_ap` EfficientNets).
   std::optional<std::array<float, 3>> mean;

@@ -10,6 +10,7 @@
 #include "fixres/data/pipeline.h"
 #include "fixres/data/real_labels.h"
 #include "fixres/data/sampler.h"
+#include "fixres/engine/autocast.h"
 #include "fixres/engine/trunk_cache.h"
 #include "fixres/models/conv_bn_folding.h"
 
@@ -365,6 +366,7 @@ InferenceResult run_inference(const ModelSetup& setup, std::shared_ptr<const dat
   setup.model->eval();
   c10::InferenceMode inference_mode;
   const models::FoldedBatchNorms folded(*setup.model, setup.fold_batch_norms && options.fold_batch_norms);
+  const AutocastScope autocast(setup.bf16, setup.device);
   // A validation pass whose trunk outputs are stored reads them instead of decoding the images.
   std::unique_ptr<StoredBatches> stored;
   if (store && store->stored_fraction(sampler->indices(0)) >= kStoredPassThreshold) {

@@ -1,5 +1,7 @@
 #include "fixres/engine/model_setup.h"
 
+#include "fixres/core/precision.h"
+
 #include <stdexcept>
 
 #include "fixres/core/format.h"
@@ -124,6 +126,7 @@ ResolvedModel resolve_model(const ModelConfig& config) {
   model.config = config;
   model.spec = &models::find_architecture(config.architecture, config.efficientnet_model);
   model.device = parse_device(config.device);
+  check_precision(config.precision, config.device);
   model.normalization = choose_normalization(config, *model.spec, &model.normalization_note);
   model.protocol = choose_protocol(config, *model.spec, &model.protocol_note);
   if (config.num_classes < 0) {
@@ -194,6 +197,7 @@ ModelSetup setup_model(const ResolvedModel& model, const Reporter& reporter) {
   setup.model->to(setup.device);
   setup.channels_last = config.channels_last;
   setup.fold_batch_norms = config.fold_batch_norms;
+  setup.bf16 = config.precision == "bf16";
   if (config.channels_last) to_channels_last(*setup.model);
   setup.model->eval();
   reporter.message("normalisation: " + setup.normalization_note + "; test transform: " + setup.protocol_note);

@@ -63,6 +63,7 @@ struct ModelSetup {
   torch::Device device = torch::kCPU;
   bool channels_last = false;
   bool fold_batch_norms = true;  ///< ModelConfig::fold_batch_norms
+  bool bf16 = false;             ///< --precision bf16: forward passes under AutocastScope
   /// Mean/std the pipelines must use.
   data::Normalization normalization;
   /// "mean 0.485,0.456,0.406 std 0.229,0.224,0.225 (ImageNet's, what ResNet50 weights were

@@ -14,6 +14,7 @@
 #include "fixres/dist/sync_batch_norm.h"
 #include "fixres/core/format.h"
 #include "fixres/engine/adamw.h"
+#include "fixres/engine/autocast.h"
 #include "fixres/engine/bn_recalibration.h"
 #include "fixres/engine/checkpointing.h"
 #include "fixres/engine/inference.h"
@@ -342,20 +343,23 @@ double train_step(Loop& loop, const data::Batch& batch, std::int64_t epoch, std:
   const std::int64_t k = loop.options.grad_accum_steps;
   if (loop.ctx.is_distributed() && !loop.options.dist.sync_bn) loop.ctx.broadcast_buffers(model);
   torch::Tensor y = batch.labels.to(loop.setup.device);
-  torch::Tensor targets, logits;
-  if (loop.trunk) {
-    logits = loop.trunk->logits(TrunkCache::Set::Train, batch);
-  } else {
-    torch::Tensor x = loop.setup.prepare_input(batch.images);
-    if (loop.options.mixup.enabled()) targets = mixed_targets(loop, x, y, epoch, step);
-    logits = model.forward(x);
+  torch::Tensor targets, logits, loss;
+  {
+    // --precision bf16: the forward pass and the loss under autocast, the loss on float32 logits.
+    const AutocastScope autocast(loop.setup.bf16, loop.setup.device);
+    if (loop.trunk) {
+      logits = loop.trunk->logits(TrunkCache::Set::Train, batch);
+    } else {
+      torch::Tensor x = loop.setup.prepare_input(batch.images);
+      if (loop.options.mixup.enabled()) targets = mixed_targets(loop, x, y, epoch, step);
+      logits = model.forward(x);
+    }
+    if (logits.scalar_type() != torch::kFloat32) logits = logits.to(torch::kFloat32);
+    namespace F = torch::nn::functional;
+    loss = targets.defined() ? soft_target_cross_entropy(logits, targets)
+                             : F::cross_entropy(logits, y,
+                                                F::CrossEntropyFuncOptions().label_smoothing(loop.options.label_smoothing));
   }
-  namespace F = torch::nn::functional;
-
-  torch::Tensor loss = targets.defined() ? soft_target_cross_entropy(logits, targets)
-                                         : F::cross_entropy(logits, y,
-                                                            F::CrossEntropyFuncOptions().label_smoothing(
-                                                                loop.options.label_smoothing));
   const double loss_value = loss.item<double>();
   check_finite(loop, loss_value, epoch, step, lr);
   if (step % k == 0) loop.optimizer.zero_grad();

@@ -15,7 +15,7 @@ LayerNorm2dImpl::LayerNorm2dImpl(std::int64_t channels)
     : torch::nn::LayerNormImpl(torch::nn::LayerNormOptions({channels}).eps(kLayerNormEps)) {}
 
 torch::Tensor LayerNorm2dImpl::forward(const torch::Tensor& x) {
-  return torch::nn::LayerNormImpl::forward(x.permute({0, 2, 3, 1})).permute({0, 3, 1, 2});
+  return torch::nn::LayerNormImpl::forward(norm_input(x).permute({0, 2, 3, 1})).permute({0, 3, 1, 2});
 }
 
 ConvNeXtBlockImpl::ConvNeXtBlockImpl(std::int64_t channels, double ls_init_value, double drop_path_rate)
@@ -29,7 +29,7 @@ ConvNeXtBlockImpl::ConvNeXtBlockImpl(std::int64_t channels, double ls_init_value
 
 torch::Tensor ConvNeXtBlockImpl::forward(const torch::Tensor& x) {
   auto y = conv_dw_->forward(x).permute({0, 2, 3, 1});
-  y = mlp_->forward(norm_->forward(y)).permute({0, 3, 1, 2});
+  y = mlp_->forward(norm_->forward(norm_input(y))).permute({0, 3, 1, 2});
   y = y.mul(gamma_.reshape({1, -1, 1, 1}));
   return drop_path(y, drop_path_rate_, is_training()) + x;
 }

@@ -115,6 +115,10 @@ torch::nn::LayerNorm layer_norm(std::int64_t dim, double eps) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(eps));
 }
 
+torch::Tensor norm_input(const torch::Tensor& x) {
+  return x.scalar_type() == torch::kFloat32 ? x : x.to(torch::kFloat32);
+}
+
 void init_trunc_normal(torch::nn::Module& model, bool convolutions) {
   torch::NoGradGuard no_grad;
   for (auto& module : model.modules(/*include_self=*/false)) {

@@ -86,6 +86,11 @@ torch::Tensor drop_path(const torch::Tensor& x, double rate, bool training);
 /// LayerNorm over the last dimension with timm's eps for ViT and ConvNeXt (1e-6).
 torch::nn::LayerNorm layer_norm(std::int64_t dim, double eps = 1e-6);
 
+/// A layer norm's input in float32: under --precision bf16 a convolution hands it bfloat16, and
+/// normalisation statistics stay float32 (PyTorch 2's autocast policy for layer_norm; LibTorch
+/// 1.13's CPU kernel refuses mixed dtypes). Float32 input is returned as is.
+torch::Tensor norm_input(const torch::Tensor& x);
+
 /// timm's trunc_normal_(std=0.02) of every Linear weight (and Conv2d weight when `convolutions`)
 /// in `model`, with zero biases: ViT's init_weights_vit_timm (linears only), ConvNeXt's
 /// _init_weights (both). The ±2 truncation is 100 standard deviations out: a clamp.

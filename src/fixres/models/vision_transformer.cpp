@@ -30,8 +30,8 @@ VitBlockImpl::VitBlockImpl(const VisionTransformerOptions& options, double drop_
 }
 
 torch::Tensor VitBlockImpl::forward(const torch::Tensor& x) {
-  auto y = x + drop_path(attn_->forward(norm1_->forward(x)), drop_path_rate_, is_training());
-  return y + drop_path(mlp_->forward(norm2_->forward(y)), drop_path_rate_, is_training());
+  auto y = x + drop_path(attn_->forward(norm1_->forward(norm_input(x))), drop_path_rate_, is_training());
+  return y + drop_path(mlp_->forward(norm2_->forward(norm_input(y))), drop_path_rate_, is_training());
 }
 
 VisionTransformerImpl::VisionTransformerImpl(const VisionTransformerOptions& options_) : options(options_) {
@@ -70,7 +70,7 @@ torch::Tensor VisionTransformerImpl::forward_features(const torch::Tensor& image
   x = torch::cat({cls_token_.expand({x.size(0), -1, -1}), x}, 1);
   x = x + resample_pos_embed(pos_embed_, images.size(2) / patch);
   x = blocks_->forward(x);
-  return norm_->forward(x).select(1, 0);
+  return norm_->forward(norm_input(x)).select(1, 0);
 }
 
 torch::Tensor VisionTransformerImpl::forward_head(const torch::Tensor& embedding) {
