@@ -172,6 +172,17 @@ TEST(TrunkCacheTest, ResNeXtAndTrainLayersMoveTheCutAndStayExact) {
   expect_identical(layer4, run(config, "layer4_uncached"));
 }
 
+TEST(TrunkCacheTest, AViTWhoseHeadAloneTrainsCachesItsEmbedding) {
+  const auto dir = scratch_dir("trunk_cache_vit");
+  FinetuneConfig config = cache_config("deit_tiny_patch16_224", dir, photo_folder(dir));
+  config.training.epochs = 2;
+  config.train_layers = {"head"};
+  const FinetuneRun cached = run(config, "cached");
+  EXPECT_NE(said(cached, "frozen-trunk cache: the layers before head "), "") << said(cached, "frozen-trunk");
+  config.training.cache.enabled = false;
+  expect_identical(cached, run(config, "uncached"));
+}
+
 TEST(TrunkCacheTest, OffWhereTheTrunkSeesNewImagesOrTrains) {
   const auto dir = scratch_dir("trunk_cache_off");
   FinetuneConfig config = cache_config("ResNet50", dir, photo_folder(dir));

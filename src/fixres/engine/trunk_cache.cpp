@@ -91,10 +91,8 @@ FeatureStore::~FeatureStore() {
 }
 
 void FeatureStore::allocate(const std::vector<torch::Tensor>& state) {
-  const std::int64_t n = state.at(0).size(0);
+  TORCH_CHECK(storable(state), "trunk cache: a state tensor is not one dense block per image");
   for (const auto& t : state) {
-    TORCH_CHECK(t.size(0) == n && t.is_non_overlapping_and_dense() && t.numel() > 0 && t.stride(0) * n == t.numel(),
-                "trunk cache: a state tensor is not one dense block per image");
     Part part;
     part.sizes.assign(t.sizes().begin() + 1, t.sizes().end());
     part.strides.assign(t.strides().begin() + 1, t.strides().end());
@@ -139,6 +137,15 @@ void FeatureStore::allocate(const std::vector<torch::Tensor>& state) {
                file_dir_ + (error != 0 ? std::string(" (") + std::strerror(error) + ")" : std::string()) +
                "; their trunk runs every epoch";
   }
+}
+
+bool FeatureStore::storable(const std::vector<torch::Tensor>& state) {
+  if (state.empty()) return false;
+  const std::int64_t n = state[0].size(0);
+  return std::all_of(state.begin(), state.end(), [n](const torch::Tensor& t) {
+    return t.dim() >= 1 && t.size(0) == n && t.numel() > 0 && t.is_non_overlapping_and_dense() &&
+           t.stride(0) * n == t.numel();
+  });
 }
 
 char* FeatureStore::row(std::int64_t slot) const {
@@ -264,8 +271,12 @@ std::optional<data::Batch> StoredBatches::next() {
 }
 
 TrunkCache::TrunkCache(models::FeatureCut cut, const ModelSetup& setup, std::shared_ptr<CacheBudget> budget,
-                       std::int64_t train_images, std::int64_t val_images, std::int64_t batch)
-    : cut_(std::move(cut)), setup_(setup), train_(train_images, batch, budget), val_(val_images, batch, budget) {}
+                       std::int64_t train_images, std::int64_t val_images, std::int64_t batch, Reporter reporter)
+    : cut_(std::move(cut)),
+      setup_(setup),
+      train_(train_images, batch, budget),
+      val_(val_images, batch, budget),
+      reporter_(std::move(reporter)) {}
 
 torch::Tensor TrunkCache::logits(Set set, const data::Batch& batch) {
   FeatureStore& store = this->store(set);
@@ -279,9 +290,16 @@ torch::Tensor TrunkCache::logits(Set set, const data::Batch& batch) {
       torch::NoGradGuard no_grad;
       state = cut_.prefix(setup_.prepare_input(batch.images));
     }
-    std::vector<torch::Tensor> on_cpu;
-    for (const auto& t : state) on_cpu.push_back(t.device().is_cpu() ? t : t.to(torch::kCPU));
-    store.put(batch.indices, on_cpu);
+    if (!unstorable_ && !FeatureStore::storable(state)) {
+      unstorable_ = true;
+      reporter_.message("frozen-trunk cache: off (the output before " + cut_.name +
+                        " is not one block per image); every layer runs on every image");
+    }
+    if (!unstorable_) {
+      std::vector<torch::Tensor> on_cpu;
+      for (const auto& t : state) on_cpu.push_back(t.device().is_cpu() ? t : t.to(torch::kCPU));
+      store.put(batch.indices, on_cpu);
+    }
   }
   return setup_.model->forward_head(cut_.suffix(state));
 }
@@ -311,7 +329,7 @@ std::unique_ptr<TrunkCache> open_trunk_cache(const ModelSetup& setup, const Trai
   budget->memory_left = options.cache.memory_bytes > 0 ? options.cache.memory_bytes : default_cache_memory();
   budget->dir = options.cache.dir;
   auto cache = std::make_unique<TrunkCache>(*cut, setup, budget, plan.train_set->size(),
-                                            plan.val_set ? plan.val_set->size() : 0, options.batch);
+                                            plan.val_set ? plan.val_set->size() : 0, options.batch, reporter);
   reporter.message(cache->describe());
   return cache;
 }

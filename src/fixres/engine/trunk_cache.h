@@ -82,6 +82,8 @@ class FeatureStore {
   /// The skipped images, in index order.
   std::vector<data::SkippedImage> skipped() const;
 
+  /// Whether `state` (one batch) can be stored: every tensor one dense block per image.
+  static bool storable(const std::vector<torch::Tensor>& state);
   /// Bytes of one image's state (0 before the first put).
   std::int64_t row_bytes() const { return row_bytes_; }
   /// "1,000 images × 784.0 KiB: 1,000 in memory (765.6 MiB)" (+ file rows, + rows left out).
@@ -139,7 +141,7 @@ class TrunkCache {
  public:
   enum class Set { Train, Val };
   TrunkCache(models::FeatureCut cut, const ModelSetup& setup, std::shared_ptr<CacheBudget> budget,
-             std::int64_t train_images, std::int64_t val_images, std::int64_t batch);
+             std::int64_t train_images, std::int64_t val_images, std::int64_t batch, Reporter reporter);
 
   /// The logits of `batch`: from the stored states when the set's store holds them all, else the
   /// prefix of its images (then stored) — then the suffix and the classifier.
@@ -152,7 +154,11 @@ class TrunkCache {
  private:
   models::FeatureCut cut_;
   const ModelSetup& setup_;
+  /// Set when the trunk's output turned out not to be storable: every batch then runs prefix and
+  /// suffix (what forward_features computes) and nothing is stored.
+  bool unstorable_ = false;
   FeatureStore train_, val_;
+  Reporter reporter_;
 };
 
 /// A pass reads the store (StoredBatches) instead of decoding when it holds at least this share

@@ -70,7 +70,8 @@ torch::Tensor VisionTransformerImpl::forward_features(const torch::Tensor& image
   x = torch::cat({cls_token_.expand({x.size(0), -1, -1}), x}, 1);
   x = x + resample_pos_embed(pos_embed_, images.size(2) / patch);
   x = blocks_->forward(x);
-  return norm_->forward(norm_input(x)).select(1, 0);
+  // The class token's row, as one dense N × D block (the frozen-trunk cache stores it per image).
+  return norm_->forward(norm_input(x)).select(1, 0).contiguous();
 }
 
 torch::Tensor VisionTransformerImpl::forward_head(const torch::Tensor& embedding) {
