@@ -143,33 +143,30 @@ TEST(TrunkCacheTest, ResNet50CheckpointsEqualTheUncachedRun) {
   EXPECT_TRUE(fs::is_empty(config.training.cache.dir)) << "the cache file is unlinked when it is opened";
 }
 
+/// `config` run with the cache (job `job`) and without it (`job`_uncached): the cache starts at
+/// `cut`, and the two runs end bit-identical.
+void expect_cached_run_exact(FinetuneConfig config, const std::string& job, const std::string& cut) {
+  config.training.cache.enabled = true;
+  const FinetuneRun cached = run(config, job);
+  EXPECT_NE(said(cached, "frozen-trunk cache: the layers before " + cut + " "), "") << said(cached, "frozen-trunk");
+  config.training.cache.enabled = false;
+  expect_identical(cached, run(config, job + "_uncached"));
+}
+
 TEST(TrunkCacheTest, ResNeXtAndTrainLayersMoveTheCutAndStayExact) {
   const auto dir = scratch_dir("trunk_cache_resnext");
-  const fs::path photos = photo_folder(dir);
-  FinetuneConfig config = cache_config("resnext50_32x4d", dir, photos);
+  FinetuneConfig config = cache_config("resnext50_32x4d", dir, photo_folder(dir));
   config.training.epochs = 2;
-  const FinetuneRun cached = run(config, "cached");
-  EXPECT_NE(said(cached, "frozen-trunk cache: the layers before layer4.2.bn3"), "");
-  config.training.cache.enabled = false;
-  expect_identical(cached, run(config, "uncached"));
-
+  expect_cached_run_exact(config, "fp32", "layer4.2.bn3");
   // --precision bf16: the trunk's states are bfloat16, stored as they are: exact again.
-  config.model.precision = "bf16";
   if (cpu_has_bf16()) {
-    config.training.cache.enabled = true;
-    const FinetuneRun bf16 = run(config, "bf16");
-    config.training.cache.enabled = false;
-    expect_identical(bf16, run(config, "bf16_uncached"));
+    FinetuneConfig bf16 = config;
+    bf16.model.precision = "bf16";
+    expect_cached_run_exact(bf16, "bf16", "layer4.2.bn3");
   }
-  config.model.precision = "fp32";
-
   // --train-layers reaching into layer4: the cut moves before it.
   config.train_layers = {"layer4", "fc"};
-  config.training.cache.enabled = true;
-  const FinetuneRun layer4 = run(config, "layer4");
-  EXPECT_NE(said(layer4, "frozen-trunk cache: the layers before layer4.0 "), "") << said(layer4, "frozen-trunk");
-  config.training.cache.enabled = false;
-  expect_identical(layer4, run(config, "layer4_uncached"));
+  expect_cached_run_exact(config, "layer4", "layer4.0");
 }
 
 TEST(TrunkCacheTest, AViTWhoseHeadAloneTrainsCachesItsEmbedding) {
@@ -177,10 +174,7 @@ TEST(TrunkCacheTest, AViTWhoseHeadAloneTrainsCachesItsEmbedding) {
   FinetuneConfig config = cache_config("deit_tiny_patch16_224", dir, photo_folder(dir));
   config.training.epochs = 2;
   config.train_layers = {"head"};
-  const FinetuneRun cached = run(config, "cached");
-  EXPECT_NE(said(cached, "frozen-trunk cache: the layers before head "), "") << said(cached, "frozen-trunk");
-  config.training.cache.enabled = false;
-  expect_identical(cached, run(config, "uncached"));
+  expect_cached_run_exact(config, "head", "head");
 }
 
 TEST(TrunkCacheTest, OffWhereTheTrunkSeesNewImagesOrTrains) {
