@@ -1,7 +1,6 @@
 #include "fixres/core/precision.h"
 
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 namespace fixres::engine {

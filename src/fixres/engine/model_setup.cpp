@@ -1,10 +1,9 @@
 #include "fixres/engine/model_setup.h"
 
-#include "fixres/core/precision.h"
-
 #include <stdexcept>
 
 #include "fixres/core/format.h"
+#include "fixres/core/precision.h"
 #include "fixres/io/state_dict.h"
 #include "fixres/models/load_weights.h"
 

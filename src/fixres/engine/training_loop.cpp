@@ -573,7 +573,8 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   models::Classifier& model = *setup.model;
   dist::Context& ctx = *context;
   TrainingResult result = start_result(setup, plan, options, ctx);
-  reporter.message("training transform: " + data::Pipeline(training_spec(plan, options, options.input_size)).describe());
+  const data::PipelineSpec first_spec = training_spec(plan, options, options.input_size);
+  reporter.message("training transform: " + data::Pipeline(first_spec).describe());
 
   const CheckpointFolder folder(options.save_folder, options.job_id);
   result.checkpoint_folder = folder.dir();
@@ -605,7 +606,7 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   plan.set_train_mode(model);
   const models::FoldedBatchNorms folded = setup.fold_frozen_batch_norms();
   const std::unique_ptr<TrunkCache> trunk =
-      open_trunk_cache(setup, plan, options, training_spec(plan, options, options.input_size), reporter);
+      open_trunk_cache(setup, plan, options, first_spec, reporter);
   if (plan.evaluate_before && plan.val_set && result.start_epoch == 0) {
     result.before = evaluate_val(setup, plan, options, ctx, reporter, "before", trunk.get());
   }

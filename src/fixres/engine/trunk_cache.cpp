@@ -10,24 +10,19 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "fixres/core/format.h"
 #include "fixres/data/sampler.h"
 #include "fixres/engine/model_setup.h"
 #include "fixres/engine/training_loop.h"
 #include "fixres/io/atomic_file.h"
+#include "fixres/models/finetune_policy.h"
 
 namespace fixres::engine {
 namespace {
 
-bool under(const std::string& name, const std::string& prefix) {
-  return name == prefix || (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
-                            name[prefix.size()] == '.');
-}
-
 bool in_suffix(const std::string& name, const std::vector<std::string>& suffix) {
-  return std::any_of(suffix.begin(), suffix.end(), [&](const std::string& p) { return under(name, p); });
+  return std::any_of(suffix.begin(), suffix.end(), [&](const std::string& p) { return models::is_under(name, p); });
 }
 
 /// Every parameter outside the suffix frozen, every leaf module outside it in eval mode.
@@ -316,7 +311,6 @@ std::unique_ptr<TrunkCache> open_trunk_cache(const ModelSetup& setup, const Trai
   else if (options.dist.sync_bn) why_not = "--sync-bn";
   std::optional<models::FeatureCut> cut;
   if (why_not.empty()) {
-    plan.set_train_mode(*setup.model);
     cut = frozen_cut(*setup.model);
     if (!cut) why_not = "no layer before the first trainable one is frozen";
   }

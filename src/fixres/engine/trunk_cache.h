@@ -171,7 +171,8 @@ struct TrainingPlan;
 /// The cache of a fine-tuning run, or null with the reason reported: it is used when the plan
 /// allows it (finetune), --no-cache is not given, the training transform is deterministic (the
 /// test transform at one size: v1 without --train-crop, no mixup/CutMix, no --progressive), there
-/// is no --sync-bn, and the network in its training modes has a frozen cut.
+/// is no --sync-bn, and the network has a frozen cut in its current modes (the caller has put it
+/// in the plan's training modes).
 std::unique_ptr<TrunkCache> open_trunk_cache(const ModelSetup& setup, const TrainingPlan& plan,
                                              const TrainingOptions& options, const data::PipelineSpec& train_spec,
                                              const Reporter& reporter);

@@ -76,8 +76,10 @@ ConvNeXtImpl::ConvNeXtImpl(const ConvNeXtOptions& options_) : options(options_) 
 }
 
 torch::Tensor ConvNeXtImpl::forward_features(const torch::Tensor& images) {
-  return pooled_head(stages_->forward(stem_->forward(images)));
+  return pooled_head(stages_output(images));
 }
+
+torch::Tensor ConvNeXtImpl::stages_output(const torch::Tensor& images) { return stages_->forward(stem_->forward(images)); }
 
 torch::Tensor ConvNeXtImpl::pooled_head(const torch::Tensor& map) {
   return head_norm_->forward(torch::adaptive_avg_pool2d(map, {1, 1})).flatten(1);
@@ -88,7 +90,7 @@ std::vector<FeatureCut> ConvNeXtImpl::feature_cuts() {
   head.name = "head";
   head.suffix_modules = {"head"};
   head.prefix = [this](const torch::Tensor& images) {
-    return std::vector<torch::Tensor>{stages_->forward(stem_->forward(images))};
+    return std::vector<torch::Tensor>{stages_output(images)};
   };
   head.suffix = [this](const std::vector<torch::Tensor>& state) { return pooled_head(state.at(0)); };
   std::vector<FeatureCut> cuts{head};

@@ -86,6 +86,8 @@ class ConvNeXtImpl : public Classifier {
   torch::nn::Sequential stem_{nullptr};
   torch::nn::Sequential stages_{nullptr};
   LayerNorm2d head_norm_{nullptr};
+  /// The stem and the four stages.
+  torch::Tensor stages_output(const torch::Tensor& images);
   /// The head before its classifier: global average pooling, head.norm, flatten.
   torch::Tensor pooled_head(const torch::Tensor& map);
 };

@@ -86,7 +86,11 @@ EfficientNetImpl::EfficientNetImpl(const EfficientNetOptions& options_) : option
 }
 
 torch::Tensor EfficientNetImpl::forward_features(const torch::Tensor& images) {
-  return head_features(blocks_->forward(torch::silu(bn1_->forward(conv_stem_->forward(images)))));
+  return head_features(blocks_output(images));
+}
+
+torch::Tensor EfficientNetImpl::blocks_output(const torch::Tensor& images) {
+  return blocks_->forward(torch::silu(bn1_->forward(conv_stem_->forward(images))));
 }
 
 torch::Tensor EfficientNetImpl::head_features(const torch::Tensor& blocks_output) {
@@ -99,7 +103,7 @@ std::vector<FeatureCut> EfficientNetImpl::feature_cuts() {
   head.name = "conv_head";
   head.suffix_modules = {"conv_head", "bn2", "global_pool", classifier_name()};
   head.prefix = [this](const torch::Tensor& images) {
-    return std::vector<torch::Tensor>{blocks_->forward(torch::silu(bn1_->forward(conv_stem_->forward(images))))};
+    return std::vector<torch::Tensor>{blocks_output(images)};
   };
   head.suffix = [this](const std::vector<torch::Tensor>& state) { return head_features(state.at(0)); };
   std::vector<FeatureCut> cuts{head};

@@ -54,6 +54,8 @@ class EfficientNetImpl : public Classifier {
   BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
   torch::nn::Sequential blocks_{nullptr};
   torch::nn::AdaptiveAvgPool2d global_pool_{nullptr};
+  /// conv_stem, bn1, SiLU, the blocks.
+  torch::Tensor blocks_output(const torch::Tensor& images);
   /// conv_head, bn2, SiLU, the global pooling, flatten.
   torch::Tensor head_features(const torch::Tensor& blocks_output);
 };

@@ -4,16 +4,16 @@
 
 namespace fixres::models {
 
-namespace {
-
-bool under(const std::string& name, const std::string& prefix) {
+bool is_under(const std::string& name, const std::string& prefix) {
   if (name == prefix) return true;
   return name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 && name[prefix.size()] == '.';
 }
 
+namespace {
+
 bool names_parameters(torch::nn::Module& model, const std::string& prefix) {
   for (const auto& param : model.named_parameters(/*recurse=*/true)) {
-    if (under(param.key(), prefix)) return true;
+    if (is_under(param.key(), prefix)) return true;
   }
   return false;
 }
@@ -77,7 +77,7 @@ void apply_finetune_mode(torch::nn::Module& model, const FinetunePolicy& policy)
   }
   for (auto& param : model.named_parameters(/*recurse=*/true)) {
     bool trainable = false;
-    for (const auto& path : policy.trainable) trainable = trainable || under(param.key(), path);
+    for (const auto& path : policy.trainable) trainable = trainable || is_under(param.key(), path);
     param.value().set_requires_grad(trainable);
   }
   apply_finetune_train_mode(model, policy);

@@ -29,6 +29,9 @@ void apply_finetune_train_mode(torch::nn::Module& model, const FinetunePolicy& p
 /// top-level prefixes.
 FinetunePolicy policy_from_layers(torch::nn::Module& model, const std::vector<std::string>& layers);
 
+/// Whether dotted path `name` is `prefix` or lies under it ("layer4.2.bn3" is under "layer4").
+bool is_under(const std::string& name, const std::string& prefix);
+
 /// State-dict names of the parameters that require gradients, in state-dict order.
 std::vector<std::string> trainable_tensors(torch::nn::Module& model);
 
