@@ -13,6 +13,16 @@
 
 namespace fixres::data::codecs {
 
+/// PIL's decompression-bomb rule (Image.open refuses an image of more than twice
+/// Image.MAX_IMAGE_PIXELS = 89,478,485 pixels), applied by every decoder before it allocates.
+constexpr std::uint64_t kMaxImagePixels = 2ull * 89478485ull;
+
+/// False (with the reason in message[0..size)) when height x width exceeds kMaxImagePixels.
+bool pixel_count_allowed(std::uint64_t height, std::uint64_t width, char* message, std::size_t size);
+
+/// Throws ImageError naming `name` when height x width exceeds kMaxImagePixels.
+void check_pixel_count(const std::string& name, std::uint64_t height, std::uint64_t width);
+
 /// libjpeg decode (see decode.h for the PIL conventions mirrored).
 Image decode_jpeg(const std::uint8_t* data, std::size_t size, const std::string& name);
 

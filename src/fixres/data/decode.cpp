@@ -6,12 +6,30 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
 #include "fixres/data/codecs.h"
 
 namespace fixres::data {
+
+namespace codecs {
+
+bool pixel_count_allowed(std::uint64_t height, std::uint64_t width, char* message, std::size_t size) {
+  if (height * width <= kMaxImagePixels) return true;  // both < 2^32: no overflow
+  std::snprintf(message, size, "image size (%llu x %llu pixels) exceeds the limit of %llu pixels (PIL's "
+                "decompression-bomb rule)", static_cast<unsigned long long>(width),
+                static_cast<unsigned long long>(height), static_cast<unsigned long long>(kMaxImagePixels));
+  return false;
+}
+
+void check_pixel_count(const std::string& name, std::uint64_t height, std::uint64_t width) {
+  char message[160];
+  if (!pixel_count_allowed(height, width, message, sizeof(message))) throw ImageError(name, message);
+}
+
+}  // namespace codecs
 
 std::string sniff_format(const std::uint8_t* d, std::size_t n) {
   auto starts = [&](const char* magic, std::size_t len, std::size_t at = 0) {

@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <csetjmp>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <vector>
 
 #include <jerror.h>
@@ -47,9 +49,12 @@ extern "C" void fixres_jpeg_error_exit(j_common_ptr cinfo) {
 }
 
 extern "C" void fixres_jpeg_emit_message(j_common_ptr cinfo, int msg_level) {
-  // PIL ignores libjpeg's warnings, except that running out of data is its "image file is
-  // truncated" error. Trace messages (msg_level >= 0) are ignored.
-  if (msg_level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) fixres_jpeg_error_exit(cinfo);
+  // PIL ignores libjpeg's warnings, except that running out of data before the last row is its
+  // "image file is truncated" error; once every row is out, a missing EOI does not matter (its
+  // decoder stops there). Trace messages (msg_level >= 0) are ignored.
+  if (msg_level >= 0 || cinfo->err->msg_code != JWRN_JPEG_EOF) return;
+  const auto* d = reinterpret_cast<j_decompress_ptr>(cinfo);
+  if (d->output_height == 0 || d->output_scanline < d->output_height) fixres_jpeg_error_exit(cinfo);
 }
 
 // PIL's "CMYK;I" unpacker inverts the samples, then Convert.c cmyk2rgb maps to RGB with
@@ -59,6 +64,31 @@ inline std::uint8_t cmyk_channel(int inverted_ink, int nk) {
   const int tmp = ink * nk + 128;
   const int v = nk - (((tmp >> 8) + tmp) >> 8);
   return static_cast<std::uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
+}
+
+// Huffman codes are at least one bit long, so every block of every component in a scan costs at
+// least one bit: a header whose smallest component has more blocks than the data left has bits
+// describes a truncated file (PIL: "image file is truncated"), refused before anything is
+// allocated for it. Arithmetic coding has no such floor and is left to the decoder.
+bool entropy_data_can_hold(const jpeg_decompress_struct& cinfo) {
+  if (cinfo.arith_code) return true;
+  std::uint64_t blocks = std::numeric_limits<std::uint64_t>::max();
+  for (int c = 0; c < cinfo.num_components; ++c) {
+    const jpeg_component_info& comp = cinfo.comp_info[c];
+    blocks = std::min<std::uint64_t>(blocks, std::uint64_t{comp.width_in_blocks} * comp.height_in_blocks);
+  }
+  return blocks <= 8 * std::uint64_t{cinfo.src->bytes_in_buffer} + 8192;
+}
+
+// The rows below a region are not needed, but PIL refuses a file whose data ends (or breaks)
+// before the last row. They are skipped (entropy decoding only, no IDCT) but for the last one,
+// which is read: jpeg_skip_scanlines() to the very end would return without reading anything.
+void finish_rows_below(JpegState* st) {
+  const auto last = static_cast<JDIMENSION>(st->full_height - 1);
+  if (st->cinfo.output_scanline < last) jpeg_skip_scanlines(&st->cinfo, last - st->cinfo.output_scanline);
+  st->scratch.resize(static_cast<std::size_t>(st->cinfo.output_width) * st->cinfo.output_components);
+  JSAMPROW row = st->scratch.data();
+  jpeg_read_scanlines(&st->cinfo, &row, 1);
 }
 
 // Returns false after a libjpeg error (message in st->err.message). Owns no C++ objects.
@@ -86,6 +116,14 @@ bool run_decode(const std::uint8_t* data, std::size_t size, JpegState* st, Image
   // libjpeg's defaults are PIL's: JDCT_ISLOW, fancy upsampling, no scaling.
   st->full_height = static_cast<int>(st->cinfo.image_height);
   st->full_width = static_cast<int>(st->cinfo.image_width);
+  if (!pixel_count_allowed(st->cinfo.image_height, st->cinfo.image_width, st->err.message, sizeof(st->err.message))) {
+    return false;
+  }
+  if (!entropy_data_can_hold(st->cinfo)) {
+    std::snprintf(st->err.message, sizeof(st->err.message), "image file is truncated (%ux%u pixels need more "
+                  "data than the file holds)", st->cinfo.image_width, st->cinfo.image_height);
+    return false;
+  }
   int row_begin = 0, row_end = st->full_height;
   if (st->want) {
     st->box = clamp_box((*st->want)(st->full_height, st->full_width), st->full_height, st->full_width);
@@ -130,11 +168,8 @@ bool run_decode(const std::uint8_t* data, std::size_t size, JpegState* st, Image
       }
     }
   }
-  if (row_end == st->full_height) {
-    jpeg_finish_decompress(&st->cinfo);
-  } else {
-    jpeg_abort_decompress(&st->cinfo);  // the rows below are not needed
-  }
+  if (row_end < st->full_height) finish_rows_below(st);
+  jpeg_finish_decompress(&st->cinfo);
   jpeg_destroy_decompress(&st->cinfo);
   st->created = false;
   return true;

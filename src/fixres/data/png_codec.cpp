@@ -32,6 +32,10 @@ struct PngState {
   std::size_t pos = 0;
   std::vector<png_bytep> rows;
   std::vector<std::uint8_t> wide;  // 16-bit greyscale samples before clipping
+  png_uint_32 height = 0;
+  bool interlaced = false;
+  bool grey16 = false;
+  bool rows_started = false;  // png_read_image called: rows_complete() is meaningful
 };
 
 extern "C" void fixres_png_error(png_structp png, png_const_charp msg) {
@@ -49,60 +53,127 @@ extern "C" void fixres_png_read(png_structp png, png_bytep out, png_size_t lengt
   st->pos += length;
 }
 
-bool run_decode(PngState* st, Image* out) {
-  if (setjmp(png_jmpbuf(st->png))) return false;
+/// Whether libpng has delivered every row of the last pass: it is then only finishing the zlib
+/// stream and the last IDAT chunk, which PIL never reads (its decoder stops at the last row), so
+/// an error from there on does not make the file unreadable.
+bool rows_complete(const PngState& st) {
+  if (!st.rows_started) return false;
+  if (st.interlaced) return png_get_current_pass_number(st.png) >= 7;
+  return png_get_current_row_number(st.png) >= st.height;
+}
+
+/// Deflate expands at most ~1032:1: an image whose rows need more than that from the bytes left
+/// is truncated (PIL: "image file is truncated") and is refused before its rows are allocated.
+bool rows_fit_in_data(const PngState& st, std::size_t rowbytes) {
+  const double raw = (static_cast<double>(rowbytes) + 1.0) * st.height;
+  return raw <= 1032.0 * static_cast<double>(st.size - st.pos) + 4096.0;
+}
+
+/// Reads the header and sets the transforms to PIL's convert('RGB'); false with a message when
+/// the layout is not one PIL converts this way.
+bool read_header(PngState* st, Image* out) {
   png_set_read_fn(st->png, st, fixres_png_read);
+  // PIL checks the CRC of every chunk before the first IDAT (a mismatch: "broken PNG file"),
+  // and none from the image data on.
+  png_set_crc_action(st->png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
   png_read_info(st->png, st->info);
+  png_set_crc_action(st->png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
   const png_uint_32 w = png_get_image_width(st->png, st->info);
-  const png_uint_32 h = png_get_image_height(st->png, st->info);
+  st->height = png_get_image_height(st->png, st->info);
   const int depth = png_get_bit_depth(st->png, st->info);
   const int type = png_get_color_type(st->png, st->info);
+  st->interlaced = png_get_interlace_type(st->png, st->info) != PNG_INTERLACE_NONE;
+  if (!pixel_count_allowed(st->height, w, st->sink.message, sizeof(st->sink.message))) return false;
   // PIL opens 16-bit greyscale as mode "I" (32-bit ints) and convert('RGB') clips each value
   // to 255 instead of scaling it: keep the 16-bit samples for that case.
-  const bool grey16 = type == PNG_COLOR_TYPE_GRAY && depth == 16;
+  st->grey16 = type == PNG_COLOR_TYPE_GRAY && depth == 16;
+  if (!rows_fit_in_data(*st, png_get_rowbytes(st->png, st->info))) {
+    std::snprintf(st->sink.message, sizeof(st->sink.message), "file is truncated");
+    return false;
+  }
   if (type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(st->png);
   if (type == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(st->png);
-  if (depth == 16 && !grey16) png_set_strip_16(st->png);
+  if (depth == 16 && !st->grey16) png_set_strip_16(st->png);
   png_set_strip_alpha(st->png);
-  if (!grey16 && (type == PNG_COLOR_TYPE_GRAY || type == PNG_COLOR_TYPE_GRAY_ALPHA)) {
+  if (!st->grey16 && (type == PNG_COLOR_TYPE_GRAY || type == PNG_COLOR_TYPE_GRAY_ALPHA)) {
     png_set_gray_to_rgb(st->png);
   }
   png_set_interlace_handling(st->png);
   png_read_update_info(st->png, st->info);
   const int channels = png_get_channels(st->png, st->info);
   const std::size_t rowbytes = png_get_rowbytes(st->png, st->info);
-  if (grey16 ? (channels != 1 || rowbytes != 2 * std::size_t{w})
-             : (channels != 3 || rowbytes != 3 * std::size_t{w})) {
+  if (st->grey16 ? (channels != 1 || rowbytes != 2 * std::size_t{w})
+                 : (channels != 3 || rowbytes != 3 * std::size_t{w})) {
     std::snprintf(st->sink.message, sizeof(st->sink.message),
                   "unexpected layout after conversion (color type %d, depth %d)", type, depth);
     return false;
   }
-  *out = Image(static_cast<int>(h), static_cast<int>(w));
-  st->rows.resize(h);
-  if (grey16) st->wide.resize(rowbytes * h);
-  for (png_uint_32 y = 0; y < h; ++y) {
-    st->rows[y] = grey16 ? st->wide.data() + rowbytes * y : out->row(static_cast<int>(y));
-  }
-  png_read_image(st->png, st->rows.data());
-  if (grey16) {
-    for (png_uint_32 y = 0; y < h; ++y) {
-      const std::uint8_t* src = st->wide.data() + rowbytes * y;
-      std::uint8_t* dst = out->row(static_cast<int>(y));
-      for (png_uint_32 x = 0; x < w; ++x) {
-        const int v = (src[2 * x] << 8) | src[2 * x + 1];
-        dst[3 * x] = dst[3 * x + 1] = dst[3 * x + 2] = static_cast<std::uint8_t>(std::min(v, 255));
-      }
-    }
+  *out = Image(static_cast<int>(st->height), static_cast<int>(w));
+  if (st->grey16) st->wide.resize(rowbytes * st->height);
+  st->rows.resize(st->height);
+  for (png_uint_32 y = 0; y < st->height; ++y) {
+    st->rows[y] = st->grey16 ? st->wide.data() + rowbytes * y : out->row(static_cast<int>(y));
   }
   return true;
+}
+
+/// Returns false after a libpng error (message in st->sink). Owns no C++ objects.
+bool run_decode(PngState* st, Image* out) {
+  if (setjmp(png_jmpbuf(st->png))) return rows_complete(*st);
+  if (!read_header(st, out)) return false;
+  st->rows_started = true;
+  png_read_image(st->png, st->rows.data());
+  return true;
+}
+
+/// 16-bit greyscale as PIL's mode "I" converts it: each value clipped to 255.
+void clip_grey16(const PngState& st, Image* out) {
+  const std::size_t w = static_cast<std::size_t>(out->width);
+  for (int y = 0; y < out->height; ++y) {
+    const std::uint8_t* src = st.wide.data() + 2 * w * static_cast<std::size_t>(y);
+    std::uint8_t* dst = out->row(y);
+    for (std::size_t x = 0; x < w; ++x) {
+      const int v = (src[2 * x] << 8) | src[2 * x + 1];
+      dst[3 * x] = dst[3 * x + 1] = dst[3 * x + 2] = static_cast<std::uint8_t>(std::min(v, 255));
+    }
+  }
+}
+
+std::uint32_t be32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+
+/// A file cut inside its last IDAT chunk, as PIL reads it: PIL hands the decoder whatever image
+/// data there is and succeeds when the rows are complete. libpng reads a chunk whole, so the copy
+/// returned here declares the IDAT as long as what remains and ends with an IEND; empty when
+/// the file is not cut inside an IDAT.
+std::vector<std::uint8_t> shortened_last_idat(const std::uint8_t* data, std::size_t size) {
+  std::size_t pos = 8;
+  while (pos + 8 <= size) {
+    const std::size_t length = be32(data + pos);
+    const bool idat = std::memcmp(data + pos + 4, "IDAT", 4) == 0;
+    if (length + 12 <= size - pos) {
+      pos += length + 12;
+      continue;
+    }
+    if (!idat) return {};
+    const std::size_t kept = std::min(length, size - pos - 8);
+    std::vector<std::uint8_t> copy(data, data + pos + 8 + kept);
+    for (int i = 0; i < 4; ++i) copy[pos + i] = static_cast<std::uint8_t>(kept >> (24 - 8 * i));
+    static const std::uint8_t kTail[16] = {0, 0, 0, 0, 0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+    copy.insert(copy.end(), kTail, kTail + sizeof(kTail));  // the IDAT's (unchecked) CRC, then IEND
+    return copy;
+  }
+  return {};
 }
 
 }  // namespace
 
 Image decode_png(const std::uint8_t* data, std::size_t size, const std::string& name) {
   PngState st;
-  st.data = data;
-  st.size = size;
+  const std::vector<std::uint8_t> shortened = shortened_last_idat(data, size);
+  st.data = shortened.empty() ? data : shortened.data();
+  st.size = shortened.empty() ? size : shortened.size();
   st.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &st.sink, fixres_png_error, fixres_png_warning);
   if (st.png) st.info = png_create_info_struct(st.png);
   if (!st.png || !st.info) {
@@ -113,6 +184,7 @@ Image decode_png(const std::uint8_t* data, std::size_t size, const std::string& 
   const bool ok = run_decode(&st, &image);
   png_destroy_read_struct(&st.png, &st.info, nullptr);
   if (!ok) throw ImageError(name, std::string("cannot decode PNG: ") + st.sink.message);
+  if (st.grey16) clip_grey16(st, &image);
   return image;
 }
 

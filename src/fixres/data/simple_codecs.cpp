@@ -50,6 +50,7 @@ Image decode_netpbm(const std::uint8_t* data, std::size_t size, const std::strin
   if (maxval != 255) {
     throw ImageError(name, "unsupported PPM/PGM maxval " + std::to_string(maxval) + " (expected 255)");
   }
+  check_pixel_count(name, static_cast<std::uint64_t>(h), static_cast<std::uint64_t>(w));
   ++pos;  // the single whitespace byte after maxval
   const std::size_t channels = colour ? 3 : 1;
   const std::size_t need = static_cast<std::size_t>(w) * h * channels;
@@ -82,6 +83,7 @@ Image decode_bmp(const std::uint8_t* data, std::size_t size, const std::string& 
   }
   const bool top_down = signed_h < 0;
   const int h = top_down ? -signed_h : signed_h;
+  check_pixel_count(name, static_cast<std::uint64_t>(h), static_cast<std::uint64_t>(w));
   const std::size_t bytes_pp = static_cast<std::size_t>(bpp) / 8;
   const std::size_t stride = (static_cast<std::size_t>(w) * bytes_pp + 3) & ~std::size_t{3};
   if (offset > size || (size - offset) / stride < static_cast<std::size_t>(h)) {

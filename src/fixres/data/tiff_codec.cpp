@@ -75,9 +75,7 @@ Layout read_layout(TIFF* t, const std::string& name) {
       l.width == 0 || l.height == 0) {
     throw ImageError(name, "TIFF without image dimensions");
   }
-  if (static_cast<std::uint64_t>(l.width) * l.height > (std::uint64_t{1} << 31)) {
-    throw ImageError(name, "TIFF of " + std::to_string(l.width) + "x" + std::to_string(l.height) + " pixels is too large");
-  }
+  check_pixel_count(name, l.height, l.width);
   TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &l.bits);
   TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &l.samples);
   TIFFGetFieldDefaulted(t, TIFFTAG_PLANARCONFIG, &l.planar);
@@ -120,6 +118,23 @@ std::vector<std::uint8_t> read_tiled_plane(TIFF* t, const Layout& l, std::uint16
   return out;
 }
 
+/// The scanlines of `plane` of a stripped file, strip by strip with TIFFReadEncodedStrip as PIL
+/// reads them: a strip that does not decode whole (corrupt or missing data) fails the file.
+std::vector<std::uint8_t> read_stripped_plane(TIFF* t, const Layout& l, std::uint16_t plane, std::size_t line_bytes,
+                                              const std::string& name) {
+  std::uint32_t rows_per_strip = l.height;
+  TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &rows_per_strip);
+  rows_per_strip = std::max<std::uint32_t>(1, std::min(rows_per_strip, l.height));
+  std::vector<std::uint8_t> out(line_bytes * l.height);
+  for (std::uint32_t y = 0; y < l.height; y += rows_per_strip) {
+    const std::size_t rows = std::min(rows_per_strip, l.height - y);
+    const tmsize_t got = TIFFReadEncodedStrip(t, TIFFComputeStrip(t, y, plane), out.data() + y * line_bytes,
+                                              static_cast<tmsize_t>(rows * line_bytes));
+    if (got < 0) throw ImageError(name, "TIFF decode failed: " + last_error);
+  }
+  return out;
+}
+
 /// Every sample, chunky (samples interleaved per pixel), one byte per sample for bits <= 8, two
 /// (native order) for 16; bilevel and palette indices below 8 bits are unpacked to one per byte.
 std::vector<std::uint8_t> read_samples(TIFF* t, const Layout& l, const std::string& name) {
@@ -129,15 +144,11 @@ std::vector<std::uint8_t> read_samples(TIFF* t, const Layout& l, const std::stri
   const bool planar = l.planar == PLANARCONFIG_SEPARATE && l.samples > 1;
   const std::size_t line_bytes = static_cast<std::size_t>(TIFFScanlineSize(t));
   std::vector<std::uint8_t> line(line_bytes);
-  std::vector<std::uint8_t> tiled_plane;  // a whole plane's scanlines, assembled from the tiles
   for (std::uint16_t plane = 0; plane < (planar ? l.samples : 1); ++plane) {
-    if (TIFFIsTiled(t)) tiled_plane = read_tiled_plane(t, l, plane, line_bytes, name);
+    const std::vector<std::uint8_t> lines = TIFFIsTiled(t) ? read_tiled_plane(t, l, plane, line_bytes, name)
+                                                           : read_stripped_plane(t, l, plane, line_bytes, name);
     for (std::uint32_t y = 0; y < l.height; ++y) {
-      if (!tiled_plane.empty()) {
-        std::memcpy(line.data(), tiled_plane.data() + y * line_bytes, line_bytes);
-      } else if (TIFFReadScanline(t, line.data(), y, plane) < 0) {
-        throw ImageError(name, "TIFF decode failed: " + last_error);
-      }
+      std::memcpy(line.data(), lines.data() + y * line_bytes, line_bytes);
       std::uint8_t* row = out.data() + y * row_samples * bytes_per_sample;
       const std::size_t per_row = planar ? l.width : row_samples;
       for (std::size_t i = 0; i < per_row; ++i) {

@@ -23,6 +23,8 @@ struct AnimDecoderDeleter {
 Image decode_webp(const std::uint8_t* data, std::size_t size, const std::string& name) {
   WebPBitstreamFeatures features;
   if (WebPGetFeatures(data, size, &features) != VP8_STATUS_OK) throw ImageError(name, "not a decodable WebP file");
+  // The canvas size (VP8X) or the frame's: checked before libwebp allocates the canvas.
+  check_pixel_count(name, static_cast<std::uint64_t>(features.height), static_cast<std::uint64_t>(features.width));
   WebPAnimDecoderOptions options;
   if (!WebPAnimDecoderOptionsInit(&options)) throw ImageError(name, "libwebp: version mismatch");
   options.color_mode = MODE_RGBA;
