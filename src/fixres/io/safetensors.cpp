@@ -81,7 +81,8 @@ SafetensorsFile read_safetensors(const std::shared_ptr<const MappedFile>& file) 
       }
       continue;
     }
-    auto bad = [&](const std::string& what) { return IoError(path, "tensor '" + name + "': " + what); };
+    // C++17 lambdas cannot capture a structured binding (clang refuses; GCC allows it).
+    auto bad = [&path, &tensor = name](const std::string& what) { return IoError(path, "tensor '" + tensor + "': " + what); };
     if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets")) {
       throw bad("needs dtype, shape and data_offsets");
     }
