@@ -337,7 +337,10 @@ void Unpickler::build(Value state) {
   if (obj.is(Value::Kind::Dict)) {
     check_mutable(obj, Value::Kind::Dict, "BUILD");
     // state is the instance __dict__, or (dict_state, slot_state).
-    if (state.is(Value::Kind::Tuple) && state.items().size() == 2) state = state.items()[0];
+    if (state.is(Value::Kind::Tuple) && state.items().size() == 2) {
+      Value dict_state = state.items()[0];  // copied out first: assigning it would free its owner mid-copy
+      state = std::move(dict_state);
+    }
     if (state.is_none()) return;
     if (!state.is(Value::Kind::Dict)) fail("BUILD of an OrderedDict with a " + state.type_name());
     for (auto& [key, value] : state.as_dict().items) {
