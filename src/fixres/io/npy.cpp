@@ -142,7 +142,11 @@ class HeaderParser {
       if (peek() == 'L') ++pos_;  // Python 2 longs
       dims.push_back(value);
       skip_space();
-      if (peek() == ',') ++pos_;
+      if (peek() == ',') {
+        ++pos_;
+      } else if (peek() != ')') {
+        fail("expected ',' or ')' after a dimension");
+      }
     }
   }
 
@@ -206,17 +210,18 @@ NpyArray parse_npy(const std::uint8_t* bytes, std::size_t size, const std::strin
     throw IoError(name, "Fortran-ordered arrays are not supported; save with numpy.ascontiguousarray");
   }
   // Overflow-safe byte count: never trust a header's shape before comparing it with the file.
+  // Every partial product must fit NpyArray::numel()'s int64, even ahead of a zero dimension.
   const std::size_t available = size - prefix - header_len;
-  std::size_t elements = 1;
+  std::int64_t elements = 1;
   for (auto d : array.shape) {
     if (d < 0) throw IoError(name, "negative dimension in .npy header");
-    if (d != 0 && elements > std::numeric_limits<std::size_t>::max() / static_cast<std::size_t>(d)) {
-      throw IoError(name, "absurd .npy shape " + array.shape_string());
+    if (d != 0 && elements > std::numeric_limits<std::int64_t>::max() / d) {
+      throw IoError(name, "absurd .npy shape " + array.shape_string() + " (more than 2^63 elements)");
     }
-    elements *= static_cast<std::size_t>(d);
+    elements *= d;
   }
   const std::size_t element_size = dtype_size(array.dtype);
-  if (elements > available / element_size) {
+  if (static_cast<std::size_t>(elements) > available / element_size) {
     throw IoError(name, "truncated .npy data: shape " + array.shape_string() + " of " + dtype_name(array.dtype) +
                             " needs " + std::to_string(elements * element_size) + " bytes, file has " +
                             std::to_string(available));
