@@ -165,6 +165,18 @@ std::vector<std::uint8_t> read_samples(TIFF* t, const Layout& l, const std::stri
   return out;
 }
 
+ImageError unsupported_layout(const Layout& l, const std::string& name) {
+  return ImageError(name, "unsupported TIFF layout (photometric " + std::to_string(l.photometric) + ", " +
+                              std::to_string(l.samples) + " samples of " + std::to_string(l.bits) + " bits)");
+}
+
+/// Whether to_rgb() can convert samples of this shape (at most 4 samples of 1, 2, 4, 8 or 16 bits).
+/// Checked before any sample is read: libtiff sizes a scanline from both, a 60-pixel-wide file
+/// claiming 65535 samples of 65535 bits would need a gigabyte per row.
+bool decodable_samples(const Layout& l) {
+  return l.samples >= 1 && l.samples <= 4 && (l.bits == 1 || l.bits == 2 || l.bits == 4 || l.bits == 8 || l.bits == 16);
+}
+
 std::uint8_t clip8(int v) { return static_cast<std::uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v)); }
 
 Image to_rgb(TIFF* t, const Layout& l, const std::vector<std::uint8_t>& s, const std::string& name) {
@@ -213,8 +225,7 @@ Image to_rgb(TIFF* t, const Layout& l, const std::vector<std::uint8_t>& s, const
     }
     return out;
   }
-  throw ImageError(name, "unsupported TIFF layout (photometric " + std::to_string(l.photometric) + ", " +
-                             std::to_string(l.samples) + " samples of " + std::to_string(l.bits) + " bits)");
+  throw unsupported_layout(l, name);
 }
 
 /// YCbCr through libtiff's RGBA interface (what PIL does for it), top row first.
@@ -244,6 +255,7 @@ Image decode_tiff(const std::uint8_t* data, std::size_t size, const std::string&
   if (!t) throw ImageError(name, "not a readable TIFF file: " + last_error);
   const Layout l = read_layout(t.get(), name);
   if (l.sample_format != SAMPLEFORMAT_UINT) throw ImageError(name, "TIFF with non-integer or signed samples");
+  if (!decodable_samples(l)) throw unsupported_layout(l, name);
   if (l.photometric == PHOTOMETRIC_YCBCR) return ycbcr_to_rgb(t.get(), l, name);
   return to_rgb(t.get(), l, read_samples(t.get(), l, name), name);
 }
