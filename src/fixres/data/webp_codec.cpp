@@ -1,8 +1,14 @@
-// WebP through libwebp's animation decoder, as PIL 9.4 reads every WebP file (WebPImagePlugin with
-// HAVE_WEBPANIM: _webp.WebPAnimDecoder, colour mode MODE_RGBA): the first frame's RGBA canvas; PIL
-// then calls the image RGB (no alpha in the file: rawmode RGBX) or RGBA, and convert('RGB') drops
-// the alpha channel either way, without blending. A still image's one frame is decoded the way
-// that decoder decodes it, without its canvases (decode_still_frame).
+// WebP as PIL 9.4 reads every WebP file (WebPImagePlugin with HAVE_WEBPANIM: _webp.WebPAnimDecoder,
+// colour mode MODE_RGBA): the first frame's RGBA canvas; PIL then calls the image RGB (no alpha
+// in the file: rawmode RGBX) or RGBA, and convert('RGB') drops the alpha channel either way,
+// without blending. That first canvas is what libwebp's animation decoder makes of frame 1 (always
+// a key frame): a transparent black canvas (the background colour is ignored) with the frame's
+// decoded samples written over it at the frame's offset, unblended. We compose it the same way,
+// after the same checks of the file (WebPDemux), decoding the frame with WebPDecode straight to
+// RGB, without the animation decoder's two canvases of 4 bytes a pixel: libwebp parses the
+// frame's partitions before it allocates, so a truncated frame is refused before any canvas
+// (fuzzing: a 79-byte file claiming 11021x10240 pixels, a 518-byte animation with a
+// 2687069x59 canvas, took seconds).
 
 #include <webp/decode.h>
 #include <webp/demux.h>
@@ -15,76 +21,55 @@
 namespace fixres::data::codecs {
 namespace {
 
-struct AnimDecoderDeleter {
-  void operator()(WebPAnimDecoder* d) const { WebPAnimDecoderDelete(d); }
-};
 struct DemuxDeleter {
   void operator()(WebPDemuxer* d) const { WebPDemuxDelete(d); }
 };
 
-// A still image's frame decoded as the animation decoder decodes it (WebPDecode of the frame's
-// ALPH/VP8/VP8L bytes, the same file checks: WebPDemux), but to RGB, its colour samples being
-// those of the RGBA canvas. libwebp parses the frame's partitions before it allocates the
-// output, where the animation decoder first allocates and clears two canvases: a 79-byte file
-// claiming 11021x10240 pixels took 0.4 s (> 1 s under ASan) to be refused. Empty when the file
-// is animated or its frame does not cover the canvas (then decoded as an animation).
-bool decode_still_frame(WebPDemuxer* demux, const std::string& name, Image* out) {
-  if (WebPDemuxGetI(demux, WEBP_FF_FRAME_COUNT) != 1 || (WebPDemuxGetI(demux, WEBP_FF_FORMAT_FLAGS) & ANIMATION_FLAG)) {
-    return false;
-  }
-  WebPIterator frame;
-  if (!WebPDemuxGetFrame(demux, 1, &frame)) return false;
-  const bool whole = frame.x_offset == 0 && frame.y_offset == 0 &&
-                     frame.width == static_cast<int>(WebPDemuxGetI(demux, WEBP_FF_CANVAS_WIDTH)) &&
-                     frame.height == static_cast<int>(WebPDemuxGetI(demux, WEBP_FF_CANVAS_HEIGHT));
+struct FrameIterator {
+  WebPIterator it;
+  ~FrameIterator() { WebPDemuxReleaseIterator(&it); }
+};
+
+struct DecodedBuffer {
   WebPDecoderConfig config;
-  if (!whole || !WebPInitDecoderConfig(&config)) {
-    WebPDemuxReleaseIterator(&frame);
-    return false;
-  }
-  config.output.colorspace = MODE_RGB;
-  const VP8StatusCode status = WebPDecode(frame.fragment.bytes, frame.fragment.size, &config);
-  WebPDemuxReleaseIterator(&frame);
-  if (status != VP8_STATUS_OK) {
-    WebPFreeDecBuffer(&config.output);
-    throw ImageError(name, "WebP frame could not be decoded (truncated or corrupt file)");
-  }
-  const WebPRGBABuffer& rgb = config.output.u.RGBA;
-  *out = Image(config.output.height, config.output.width);
-  for (int y = 0; y < out->height; ++y) std::memcpy(out->row(y), rgb.rgba + static_cast<std::size_t>(y) * rgb.stride, out->row_bytes());
-  WebPFreeDecBuffer(&config.output);
-  return true;
-}
+  ~DecodedBuffer() { WebPFreeDecBuffer(&config.output); }
+};
 
 }  // namespace
 
 Image decode_webp(const std::uint8_t* data, std::size_t size, const std::string& name) {
   WebPBitstreamFeatures features;
   if (WebPGetFeatures(data, size, &features) != VP8_STATUS_OK) throw ImageError(name, "not a decodable WebP file");
-  // The canvas size (VP8X) or the frame's: checked before libwebp allocates the canvas.
+  // The canvas size (VP8X) or the frame's: checked before anything of that size is allocated.
   check_pixel_count(name, static_cast<std::uint64_t>(features.height), static_cast<std::uint64_t>(features.width));
   const WebPData input{data, size};
   const std::unique_ptr<WebPDemuxer, DemuxDeleter> demux(WebPDemux(&input));
   if (!demux) throw ImageError(name, "not a decodable WebP file");
-  Image still;
-  if (decode_still_frame(demux.get(), name, &still)) return still;
-  WebPAnimDecoderOptions options;
-  if (!WebPAnimDecoderOptionsInit(&options)) throw ImageError(name, "libwebp: version mismatch");
-  options.color_mode = MODE_RGBA;
-  std::unique_ptr<WebPAnimDecoder, AnimDecoderDeleter> decoder(WebPAnimDecoderNew(&input, &options));
-  if (!decoder) throw ImageError(name, "not a decodable WebP file");
-  WebPAnimInfo info;
-  if (!WebPAnimDecoderGetInfo(decoder.get(), &info) || info.canvas_width == 0 || info.canvas_height == 0) {
-    throw ImageError(name, "WebP file without a canvas");
+  const auto canvas_width = static_cast<int>(WebPDemuxGetI(demux.get(), WEBP_FF_CANVAS_WIDTH));
+  const auto canvas_height = static_cast<int>(WebPDemuxGetI(demux.get(), WEBP_FF_CANVAS_HEIGHT));
+  if (canvas_width <= 0 || canvas_height <= 0) throw ImageError(name, "WebP file without a canvas");
+  check_pixel_count(name, static_cast<std::uint64_t>(canvas_height), static_cast<std::uint64_t>(canvas_width));
+
+  FrameIterator frame;
+  DecodedBuffer decoded;
+  if (!WebPDemuxGetFrame(demux.get(), 1, &frame.it) || !WebPInitDecoderConfig(&decoded.config)) {
+    throw ImageError(name, "WebP file without a frame");
   }
-  std::uint8_t* rgba = nullptr;
-  int timestamp = 0;
-  if (!WebPAnimDecoderGetNext(decoder.get(), &rgba, &timestamp) || rgba == nullptr) {
+  decoded.config.output.colorspace = MODE_RGB;
+  if (WebPDecode(frame.it.fragment.bytes, frame.it.fragment.size, &decoded.config) != VP8_STATUS_OK) {
     throw ImageError(name, "WebP frame could not be decoded (truncated or corrupt file)");
   }
-  Image out(static_cast<int>(info.canvas_height), static_cast<int>(info.canvas_width));
-  const std::size_t pixels = static_cast<std::size_t>(out.height) * static_cast<std::size_t>(out.width);
-  for (std::size_t i = 0; i < pixels; ++i) std::memcpy(&out.pixels[3 * i], rgba + 4 * i, 3);
+  const WebPDecBuffer& out_buffer = decoded.config.output;
+  const int x0 = frame.it.x_offset, y0 = frame.it.y_offset;
+  if (x0 < 0 || y0 < 0 || out_buffer.width > canvas_width - x0 || out_buffer.height > canvas_height - y0) {
+    throw ImageError(name, "WebP frame lies outside the canvas");
+  }
+  Image out(canvas_height, canvas_width);
+  const std::size_t frame_row = static_cast<std::size_t>(out_buffer.width) * 3;
+  for (int y = 0; y < out_buffer.height; ++y) {
+    std::memcpy(out.row(y0 + y) + static_cast<std::size_t>(x0) * 3,
+                out_buffer.u.RGBA.rgba + static_cast<std::size_t>(y) * out_buffer.u.RGBA.stride, frame_row);
+  }
   return out;
 }
 
