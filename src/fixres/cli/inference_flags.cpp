@@ -51,7 +51,7 @@ void resolve_dataset_path(engine::InferenceDataConfig& data, const CliFlags& cli
 
 nlohmann::json skipped_json(const std::vector<engine::SkippedImageReport>& skipped) {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& s : skipped) list.push_back({{"index", s.index}, {"path", s.path}, {"reason", s.reason}});
+  for (const auto& s : skipped) list.push_back(s);
   return list;
 }
 

@@ -14,6 +14,7 @@
 
 #include "fixres/core/augment_options.h"
 #include "fixres/core/dist_options.h"
+#include "fixres/core/inference_config.h"
 #include "fixres/core/metrics.h"
 
 namespace fixres::data {
@@ -176,7 +177,15 @@ struct TrainingResult : RunRecord {
   std::string checkpoint_folder; ///< save_folder/job_id, or empty
   /// Training images per second over the epochs of this run (all ranks).
   double train_images_per_second = 0.0;
+  /// Undecodable images left out (over all ranks, dataset order) of the training set during this
+  /// run, and of the validation set.
+  std::vector<SkippedImageReport> train_skipped;
+  std::vector<SkippedImageReport> val_skipped;
 };
+
+inline void to_json(nlohmann::json& j, const SkippedImageReport& s) {
+  j = {{"index", s.index}, {"path", s.path}, {"reason", s.reason}};
+}
 
 inline void to_json(nlohmann::json& j, const TopkCounts& c) {
   j = {{"images", c.images}, {"top1", c.top1_percent()}, {"top5", c.top5_percent()},
@@ -233,7 +242,9 @@ inline nlohmann::json training_result_json(const TrainingResult& r) {
                       {"resumed_from", r.resumed_from},
                       {"checkpoint_folder", r.checkpoint_folder},
                       {"train_images_per_second", r.train_images_per_second},
-                      {"epochs", r.epochs}};
+                      {"epochs", r.epochs},
+                      {"skipped_images", {{"train", r.train_skipped.size()}, {"val", r.val_skipped.size()}}},
+                      {"skipped", {{"train", r.train_skipped}, {"val", r.val_skipped}}}};
   if (r.before) j["before"] = *r.before;
   if (r.after) j["after"] = *r.after;
   if (r.after_ema) j["after_ema"] = *r.after_ema;

@@ -83,10 +83,15 @@ DecodedRegion decode_image_region(const std::uint8_t* data, std::size_t size, co
 namespace {
 
 std::vector<std::uint8_t> read_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO or device named like an image is refused below instead of blocking open().
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw ImageError(path, std::string("cannot open: ") + std::strerror(errno));
   struct stat st {};
-  std::vector<std::uint8_t> bytes(::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<std::size_t>(st.st_size) + 1 : 0);
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw ImageError(path, "not a regular file");
+  }
+  std::vector<std::uint8_t> bytes(st.st_size > 0 ? static_cast<std::size_t>(st.st_size) + 1 : 0);
   std::size_t filled = 0;
   for (;;) {
     if (filled == bytes.size()) bytes.resize(std::max<std::size_t>(2 * bytes.size(), 1 << 16));

@@ -2,39 +2,66 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <sys/stat.h>
 
 namespace fixres::data {
 namespace {
 
-std::vector<std::uint8_t> gunzip_file(const std::string& path) {
+std::uint32_t be32(const std::uint8_t* d) {
+  return (std::uint32_t{d[0]} << 24) | (std::uint32_t{d[1]} << 16) | (std::uint32_t{d[2]} << 8) | d[3];
+}
+
+/// Up to `size` decompressed bytes of `f` into `out`; returns how many were read.
+std::size_t gz_read(gzFile f, std::uint8_t* out, std::size_t size, const std::string& path) {
+  std::size_t filled = 0;
+  while (filled < size) {
+    const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(size - filled, 1u << 20));
+    const int got = gzread(f, out + filled, chunk);
+    if (got < 0) {
+      int err = 0;
+      const std::string msg = gzerror(f, &err);
+      throw std::runtime_error(path + ": corrupt gzip data: " + msg);
+    }
+    if (got == 0) break;
+    filled += static_cast<std::size_t>(got);
+  }
+  return filled;
+}
+
+struct GzCloser {
+  void operator()(gzFile_s* f) const { gzclose(f); }
+};
+
+/// An IDX file (gzipped): its `header` bytes (magic, item count, dims) then the count x
+/// `item_bytes` bytes the header announces, read no further. A count the compressed file cannot
+/// hold (deflate expands at most ~1032:1) is refused before anything is allocated for it.
+std::vector<std::uint8_t> read_idx_gz(const std::string& path, std::size_t header, std::size_t item_bytes,
+                                      std::uint32_t magic, const char* kind) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     throw std::runtime_error(path + ": Fashion-MNIST file not found (install it with "
                                     "`apt-get install dataset-fashion-mnist`)");
   }
-  gzFile f = gzopen(path.c_str(), "rb");
+  std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));
   if (!f) throw std::runtime_error(path + ": cannot open");
-  std::vector<std::uint8_t> out;
-  std::uint8_t buf[1 << 16];
-  for (;;) {
-    const int got = gzread(f, buf, sizeof(buf));
-    if (got < 0) {
-      int err = 0;
-      const std::string msg = gzerror(f, &err);
-      gzclose(f);
-      throw std::runtime_error(path + ": corrupt gzip data: " + msg);
-    }
-    if (got == 0) break;
-    out.insert(out.end(), buf, buf + got);
+  std::vector<std::uint8_t> out(header);
+  if (gz_read(f.get(), out.data(), header, path) < header || be32(out.data()) != magic) {
+    throw std::runtime_error(path + ": not an IDX " + kind + " file (expected magic " + std::to_string(magic) + ")");
   }
-  gzclose(f);
+  const std::uint64_t count = be32(out.data() + 4);
+  const double most = 1032.0 * static_cast<double>(st.st_size) + 65536.0;
+  if (static_cast<double>(count) * static_cast<double>(item_bytes) > most) {
+    throw std::runtime_error(path + ": file is truncated (its header announces " + std::to_string(count) + " " + kind +
+                             "s, more than " + std::to_string(st.st_size) + " compressed bytes can hold)");
+  }
+  out.resize(header + count * item_bytes);
+  if (gz_read(f.get(), out.data() + header, count * item_bytes, path) < count * item_bytes) {
+    throw std::runtime_error(path + ": file is truncated (expected " + std::to_string(count) + " " + kind + "s)");
+  }
   return out;
-}
-
-std::uint32_t be32(const std::vector<std::uint8_t>& d, std::size_t at) {
-  return (std::uint32_t{d[at]} << 24) | (std::uint32_t{d[at + 1]} << 16) | (std::uint32_t{d[at + 2]} << 8) | d[at + 3];
 }
 
 }  // namespace
@@ -46,27 +73,18 @@ FashionMnist::FashionMnist(bool train, std::string root)
   const std::string prefix = root_ + "/" + (train ? "train" : "t10k");
   const std::string images_path = prefix + "-images-idx3-ubyte.gz";
   const std::string labels_path = prefix + "-labels-idx1-ubyte.gz";
-  std::vector<std::uint8_t> images = gunzip_file(images_path);
-  std::vector<std::uint8_t> labels = gunzip_file(labels_path);
-  if (images.size() < 16 || be32(images, 0) != 2051) {
-    throw std::runtime_error(images_path + ": not an IDX image file (expected magic 2051)");
+  const std::vector<std::uint8_t> images = read_idx_gz(images_path, 16, kSide * kSide, 2051, "image");
+  if (be32(images.data() + 8) != kSide || be32(images.data() + 12) != kSide) {
+    throw std::runtime_error(images_path + ": expected 28x28 images, got " + std::to_string(be32(images.data() + 8)) +
+                             "x" + std::to_string(be32(images.data() + 12)));
   }
-  if (labels.size() < 8 || be32(labels, 0) != 2049) {
-    throw std::runtime_error(labels_path + ": not an IDX label file (expected magic 2049)");
-  }
-  const std::uint32_t n = be32(images, 4);
-  if (be32(images, 8) != kSide || be32(images, 12) != kSide) {
-    throw std::runtime_error(images_path + ": expected 28x28 images, got " + std::to_string(be32(images, 8)) + "x" +
-                             std::to_string(be32(images, 12)));
-  }
-  if (be32(labels, 4) != n) {
-    throw std::runtime_error(labels_path + ": " + std::to_string(be32(labels, 4)) + " labels for " + std::to_string(n) +
-                             " images");
+  const std::vector<std::uint8_t> labels = read_idx_gz(labels_path, 8, 1, 2049, "label");
+  const std::uint32_t n = be32(images.data() + 4);
+  if (be32(labels.data() + 4) != n) {
+    throw std::runtime_error(labels_path + ": " + std::to_string(be32(labels.data() + 4)) + " labels for " +
+                             std::to_string(n) + " images");
   }
   const std::size_t need = std::size_t{n} * kSide * kSide;
-  if (images.size() - 16 < need || labels.size() - 8 < n) {
-    throw std::runtime_error(prefix + "-*.gz: file is truncated (expected " + std::to_string(n) + " items)");
-  }
   pixels_.assign(images.begin() + 16, images.begin() + 16 + static_cast<std::ptrdiff_t>(need));
   labels_.assign(labels.begin() + 8, labels.begin() + 8 + n);
   for (auto l : labels_) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <cmath>
 #include <optional>
 #include <random>
@@ -232,6 +233,7 @@ struct Loop {
   std::int64_t steps = 0;          ///< iterations per epoch (capped)
   std::int64_t epoch_samples = 0;  ///< images per epoch on this rank (for progress)
   bool sync_checked = false;       ///< --sync-bn verified on the first backward pass
+  std::map<std::int64_t, data::SkippedImage> train_skipped{};  ///< this rank's, every loader of the run
 };
 
 /// The run's record, filled once before any epoch.
@@ -392,19 +394,46 @@ EpochRecord epoch_totals(dist::Context& ctx, std::int64_t epoch, double lr, doub
   return row;
 }
 
-/// The training skips: reported once, and remembered by the frozen-trunk cache.
-std::function<void(const data::SkippedImage&)> on_train_skip(const Loop& loop) {
+/// The training skips: reported once, kept for the run's report, and remembered by the
+/// frozen-trunk cache.
+std::function<void(const data::SkippedImage&)> on_train_skip(Loop& loop) {
   const Reporter& reporter = loop.reporter;
   TrunkCache* trunk = loop.trunk;
-  return [&reporter, trunk](const data::SkippedImage& s) {
+  auto* skipped = &loop.train_skipped;
+  return [&reporter, trunk, skipped](const data::SkippedImage& s) {
     if (trunk) trunk->store(TrunkCache::Set::Train).mark_skipped(s);
+    if (!skipped->emplace(s.index, s).second) return;
     reporter.message("warning: skipped " + s.name + ": " + s.reason);
   };
 }
 
+/// The training images skipped during the run, over all ranks, in dataset order (a collective:
+/// the training sampler need not visit every image, so the ranks sum per-image flags).
+std::vector<SkippedImageReport> train_skipped_report(const Loop& loop) {
+  const data::Dataset& dataset = *loop.plan.train_set;
+  std::vector<std::int64_t> indices;
+  if (loop.ctx.is_distributed()) {
+    std::vector<std::int64_t> flags(static_cast<std::size_t>(dataset.size()), 0);
+    for (const auto& entry : loop.train_skipped) flags[static_cast<std::size_t>(entry.first)] = 1;
+    flags = loop.ctx.all_reduce_sum(flags);
+    for (std::size_t i = 0; i < flags.size(); ++i) {
+      if (flags[i] > 0) indices.push_back(static_cast<std::int64_t>(i));
+    }
+  } else {
+    for (const auto& entry : loop.train_skipped) indices.push_back(entry.first);
+  }
+  std::vector<SkippedImageReport> report;
+  for (std::int64_t i : indices) {
+    const auto it = loop.train_skipped.find(i);
+    report.push_back({i, dataset.item_name(i), it != loop.train_skipped.end() ? it->second.reason
+                                                                              : std::string("skipped on another rank")});
+  }
+  return report;
+}
+
 /// Epoch `epoch`'s batches from the frozen-trunk cache's store, when it holds (nearly) all of
 /// them; null: the loader decodes the epoch.
-std::unique_ptr<StoredBatches> stored_pass(const Loop& loop, std::int64_t epoch) {
+std::unique_ptr<StoredBatches> stored_pass(Loop& loop, std::int64_t epoch) {
   if (!loop.trunk) return nullptr;
   std::vector<std::int64_t> order = loop.plan.sampler->indices(epoch);
   FeatureStore& store = loop.trunk->store(TrunkCache::Set::Train);
@@ -446,24 +475,29 @@ EpochRecord train_one_epoch(Loop& loop, std::int64_t epoch, const std::string& p
 }
 
 /// Top-1/top-5 on the validation set (test transform at the training size).
+/// `skipped`, when given, receives the validation images left out (over all ranks).
 TopkCounts evaluate_val(const ModelSetup& setup, const TrainingPlan& plan, const TrainingOptions& options,
-                        dist::Context& ctx, const Reporter& reporter, const std::string& phase, TrunkCache* trunk) {
+                        dist::Context& ctx, const Reporter& reporter, const std::string& phase, TrunkCache* trunk,
+                        std::vector<SkippedImageReport>* skipped = nullptr) {
   InferenceOptions o = evaluation_options(options, plan.strict_images, phase);
   // Fine-tuning evaluates the network as the loop holds it (the frozen batch-norms folded by the
   // loop's scope, the layers that adapt left unfolded), so that the frozen-trunk cache and an
   // uncached run compute the same numbers; training from scratch folds everything for the pass.
   o.fold_batch_norms = !plan.frozen_trunk_cache;
   o.trunk = trunk;
-  return run_inference(setup, plan.val_set, o, ctx, reporter).counts;
+  InferenceResult report = run_inference(setup, plan.val_set, o, ctx, reporter);
+  if (skipped) *skipped = std::move(report.skipped);
+  return report.counts;
 }
 
 /// The validation accuracy after epoch `epoch` when it is due (every --eval-every epochs, and
 /// after the last); nothing without a validation set.
-std::optional<TopkCounts> evaluate_if_due(const Loop& loop, std::int64_t epoch) {
+std::optional<TopkCounts> evaluate_if_due(const Loop& loop, std::int64_t epoch,
+                                          std::vector<SkippedImageReport>* skipped) {
   const bool last_epoch = epoch + 1 == loop.options.epochs;
   const bool due = loop.options.eval_every > 0 && (epoch + 1) % loop.options.eval_every == 0;
   if (!loop.plan.val_set || !(last_epoch || due)) return std::nullopt;
-  return evaluate_val(loop.setup, loop.plan, loop.options, loop.ctx, loop.reporter, "evaluate", loop.trunk);
+  return evaluate_val(loop.setup, loop.plan, loop.options, loop.ctx, loop.reporter, "evaluate", loop.trunk, skipped);
 }
 
 void log_epoch(const Reporter& reporter, const std::string& phase, const EpochRecord& row) {
@@ -540,7 +574,7 @@ void run_epoch(Loop& loop, const TrainingState& state, std::int64_t epoch, Train
 
   EpochRecord row = train_one_epoch(loop, epoch, phase);
   if (options.progressive.enabled() && epoch + 1 == options.epochs) recalibrate_after_progressive(loop);
-  row.val = evaluate_if_due(loop, epoch);
+  row.val = evaluate_if_due(loop, epoch, &result.val_skipped);
   if (row.val && loop.ema) {
     const ModelEma::Swap average(*loop.ema);
     row.val_ema = evaluate_val(loop.setup, loop.plan, options, loop.ctx, loop.reporter, "evaluate EMA", loop.trunk);
@@ -583,6 +617,10 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   if (folder.enabled() && ctx.is_main()) {
     io::ensure_writable_directory(folder.dir());
     lock.emplace(folder.dir());
+    if (const int stale = io::remove_stale_temporaries(folder.dir())) {
+      reporter.message("removed " + std::to_string(stale) + " partial checkpoint file(s) a killed run left in " +
+                       folder.dir());
+    }
   }
 
   ParameterLists params = parameter_lists(model);
@@ -608,7 +646,7 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
   const std::unique_ptr<TrunkCache> trunk =
       open_trunk_cache(setup, plan, options, first_spec, reporter);
   if (plan.evaluate_before && plan.val_set && result.start_epoch == 0) {
-    result.before = evaluate_val(setup, plan, options, ctx, reporter, "before", trunk.get());
+    result.before = evaluate_val(setup, plan, options, ctx, reporter, "before", trunk.get(), &result.val_skipped);
   }
 
   Loop loop{setup, plan, options, ctx, reporter, folder, optimizer, reducer, nullptr,
@@ -630,8 +668,9 @@ TrainingResult run_training(ModelSetup& setup, const TrainingPlan& plan, const T
 
   // Nothing left to train (a finished run restarted): report the accuracy of what it holds.
   if (!result.after && plan.val_set && result.start_epoch >= options.epochs) {
-    result.after = evaluate_val(setup, plan, options, ctx, reporter, "evaluate", trunk.get());
+    result.after = evaluate_val(setup, plan, options, ctx, reporter, "evaluate", trunk.get(), &result.val_skipped);
   }
+  result.train_skipped = train_skipped_report(loop);
   result.train_images_per_second = run_throughput(result);
   return result;
 }

@@ -1,6 +1,7 @@
 #include "fixres/io/atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -69,6 +70,34 @@ void write_file_atomically(const std::string& path, const std::function<void(Ato
 
 void write_file_atomically(const std::string& path, std::string_view content) {
   write_file_atomically(path, [&](AtomicWriter& out) { out.write(content); });
+}
+
+namespace {
+
+/// The PID of a temporary's name `TARGET.tmp.PID.N`, or -1.
+long temporary_pid(const std::string& name) {
+  const std::size_t at = name.rfind(".tmp.");
+  if (at == std::string::npos) return -1;
+  const std::string rest = name.substr(at + 5);
+  const std::size_t dot = rest.find('.');
+  if (dot == 0 || dot == std::string::npos || dot + 1 == rest.size()) return -1;
+  const auto digits = [](const std::string& s) { return s.find_first_not_of("0123456789") == std::string::npos; };
+  if (!digits(rest.substr(0, dot)) || !digits(rest.substr(dot + 1)) || dot > 9) return -1;
+  return std::stol(rest.substr(0, dot));
+}
+
+}  // namespace
+
+int remove_stale_temporaries(const std::string& dir) {
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const long pid = temporary_pid(entry.path().filename().string());
+    if (pid <= 0 || !entry.is_regular_file(ec)) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // its writer still runs
+    if (std::filesystem::remove(entry.path(), ec)) ++removed;
+  }
+  return removed;
 }
 
 void ensure_writable_directory(const std::string& dir) {

@@ -28,6 +28,11 @@ void write_file_atomically(const std::string& path, const std::function<void(Ato
 /// Convenience: a whole string.
 void write_file_atomically(const std::string& path, std::string_view content);
 
+/// Removes the temporary files write_file_atomically() left in `dir` when its process was
+/// killed (SIGKILL, power loss): names `TARGET.tmp.PID.N` whose process no longer runs. Returns
+/// how many were removed; errors are ignored (a temporary that stays harms nothing).
+int remove_stale_temporaries(const std::string& dir);
+
 /// Throws IoError unless a file can be created in `dir` (creating `dir` and its parents first).
 /// Used to refuse bad output folders before any long computation starts.
 void ensure_writable_directory(const std::string& dir);

@@ -23,6 +23,11 @@ torch::Tensor batch_norm_forward(const torch::nn::BatchNormOptions& options, boo
               "-D");
   TORCH_CHECK(input.size(1) == options.num_features(), "BatchNorm2d: expected ",
               options.num_features(), " channels, got ", input.size(1));
+  // As torch.nn.functional.batch_norm refuses it: one value per channel has no batch variance
+  // (its unbiased estimate would put NaN into running_var and every later prediction).
+  TORCH_CHECK(!training || input.size(0) * input.size(2) * input.size(3) != 1,
+              "BatchNorm2d in training mode got one value per channel (a batch of 1 image at ", input.size(2),
+              "x", input.size(3), "): use a --batch that leaves no last batch of 1 image, or a larger --input-size");
   const double factor = batch_norm_update_factor(options, training, num_batches_tracked);
   return torch::batch_norm(input, weight, bias, running_mean, running_var,
                            training || !options.track_running_stats(), factor, options.eps(),
