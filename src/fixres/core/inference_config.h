@@ -24,8 +24,13 @@ struct InferenceDataConfig {
   /// --tta flip: each image and its horizontal mirror (the test crop flipped); top-1/top-5 on
   /// the mean of the two softmaxes, extract writes the mean softmax and the mean embedding.
   bool tta_flip = false;
-  /// Class folders to labels (numeric folders, --class-order, --class-map) and --real-labels.
-  data::LabelOptions labels;
+  /// Class folders to labels (numeric folders, ImageNet-1k WordNet-id subsets, --class-order,
+  /// --class-map) and --real-labels.
+  data::LabelOptions labels = [] {
+    data::LabelOptions evaluation;
+    evaluation.imagenet_subsets = true;
+    return evaluation;
+  }();
   dist::DistOptions dist;       ///< ranks share the dataset (DistributedSampler semantics)
 };
 

@@ -8,6 +8,8 @@
 ///     sub-folder names, e.g. ImageNet's train/ for ImageNet-1k's 1000 wnids). The folders may be
 ///     a subset of the map's classes (ImageNet-A/-R's 200 of 1000): top-1/top-5 then rank only
 ///     the subset's classes, as those benchmarks score; extract keeps every column.
+///   - without a class map, in evaluation: folders that are WordNet ids of ImageNet-1k (shipped
+///     as data/imagenet1k_wnids.txt) are such a subset of its 1000 classes.
 
 #include <string>
 
@@ -21,6 +23,10 @@ struct LabelOptions {
   /// --real-labels FILE: ImageNet-ReaL's real.json, a list (per ILSVRC2012_val_%08d image, in
   /// number order) of its correct labels; ReaL top-1/top-5 beside the usual ones.
   std::string real_labels;
+  /// Evaluation (evaluate, extract, sweep): class folders that are all WordNet ids, fewer than
+  /// 1000 (ImageNet-A/-R's 200), get their ImageNet-1k labels and are scored on those classes
+  /// (unless --class-order sorted or --class-map). Training labels folders by name.
+  bool imagenet_subsets = false;
 };
 
 }  // namespace fixres::data

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "fixres/data/image_folder.h"
+#include "fixres/data/imagenet_classes.h"
 
 namespace fixres::data {
 namespace {
@@ -87,21 +88,47 @@ ClassMapping mapped(const std::string& root, const std::vector<std::string>& fol
   return m;
 }
 
-}  // namespace
-
-ClassMapping map_classes(const std::string& root, const std::vector<std::string>& folders, const LabelOptions& options) {
-  if (options.class_map.empty()) {
-    const bool numeric = options.order == ClassOrder::Auto && std::all_of(folders.begin(), folders.end(), all_digits);
-    return numeric ? numeric_mapping(root, folders) : sorted_mapping(folders);
+/// Folders that are WordNet ids, fewer than ImageNet-1k's 1000 (ImageNet-A/-R): each gets its
+/// ImageNet-1k label.
+ClassMapping wnid_mapping(const std::string& root, const std::vector<std::string>& folders) {
+  ClassMapping m;
+  m.classes = imagenet1k_wnids();
+  for (const auto& f : folders) {
+    const std::int64_t label = imagenet1k_index(f);
+    if (label < 0) {
+      throw DatasetError(root + ": class folder '" + f + "' is a WordNet id outside ImageNet-1k's 1000 classes "
+                         "(folders of WordNet ids are scored as a subset of ImageNet-1k; --class-order sorted "
+                         "labels them by name instead, --class-map FILE by a list)");
+    }
+    m.folder_labels.push_back(label);
   }
-  ClassMapping m = mapped(root, folders, options.class_map);
-  if (folders.size() < m.classes.size()) {
+  m.convention = "ImageNet-1k WordNet ids";
+  return m;
+}
+
+/// Folders holding only some of the mapping's classes: top-k then ranks only theirs.
+ClassMapping restricted_to_folders(ClassMapping m) {
+  if (m.folder_labels.size() < m.classes.size()) {
     m.subset = m.folder_labels;
     std::sort(m.subset.begin(), m.subset.end());
-    m.convention += " (" + std::to_string(folders.size()) + " of " + std::to_string(m.classes.size()) +
+    m.convention += " (" + std::to_string(m.folder_labels.size()) + " of " + std::to_string(m.classes.size()) +
                     " classes: top-k ranks only those)";
   }
   return m;
+}
+
+}  // namespace
+
+ClassMapping map_classes(const std::string& root, const std::vector<std::string>& folders, const LabelOptions& options) {
+  if (!options.class_map.empty()) return restricted_to_folders(mapped(root, folders, options.class_map));
+  if (options.order == ClassOrder::Auto) {
+    if (std::all_of(folders.begin(), folders.end(), all_digits)) return numeric_mapping(root, folders);
+    if (options.imagenet_subsets && !folders.empty() && folders.size() < imagenet1k_wnids().size() &&
+        std::all_of(folders.begin(), folders.end(), looks_like_wnid)) {
+      return restricted_to_folders(wnid_mapping(root, folders));
+    }
+  }
+  return sorted_mapping(folders);
 }
 
 }  // namespace fixres::data
