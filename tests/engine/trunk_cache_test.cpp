@@ -123,6 +123,10 @@ TEST(TrunkCacheTest, ResNet50CheckpointsEqualTheUncachedRun) {
   FinetuneConfig config = cache_config("ResNet50", dir, photo_folder(dir));
   const FinetuneRun cached = run(config, "cached");
   EXPECT_NE(said(cached, "frozen-trunk cache: the layers before layer4.2.bn3"), "");
+  // Where the states are kept, said once per set after the pass that filled it.
+  const std::string stored = said(cached, "frozen-trunk cache, training images: ");
+  EXPECT_NE(stored.find("19 images × "), std::string::npos) << stored;
+  EXPECT_NE(stored.find(" in memory ("), std::string::npos) << stored;
   // Every pass saw the broken file: skipped, not trained on or counted.
   EXPECT_EQ(cached.result.epochs.back().images, 18);
   EXPECT_EQ(cached.result.after->images, 18);
@@ -139,6 +143,8 @@ TEST(TrunkCacheTest, ResNet50CheckpointsEqualTheUncachedRun) {
   fs::create_directories(config.training.cache.dir);
   const FinetuneRun spilled = run(config, "spilled");
   EXPECT_NE(said(spilled, "frozen-trunk cache: the layers before"), "");
+  const std::string spill = said(spilled, "frozen-trunk cache, training images: ");
+  EXPECT_NE(spill.find(" in a file under " + config.training.cache.dir), std::string::npos) << spill;
   expect_identical(spilled, uncached);
   EXPECT_TRUE(fs::is_empty(config.training.cache.dir)) << "the cache file is unlinked when it is opened";
 }

@@ -21,7 +21,7 @@ ClassMapping sorted_mapping(const std::vector<std::string>& folders) {
   ClassMapping m;
   m.classes = folders;
   for (std::size_t i = 0; i < folders.size(); ++i) m.folder_labels.push_back(static_cast<std::int64_t>(i));
-  m.convention = "class folders sorted by name";
+  m.convention = kSortedFolders;
   return m;
 }
 

@@ -19,6 +19,9 @@ struct ClassMapping {
   std::string convention;                    ///< how the labels were chosen, for messages and JSON
 };
 
+/// The convention of torchvision's ImageFolder (class i = the i-th folder name in byte order).
+inline constexpr const char* kSortedFolders = "class folders sorted by name";
+
 /// The mapping of `folders` (byte-sorted names of `root`'s class folders). Throws DatasetError
 /// (naming the folder, the file or the flag) for numeric names that collide ("7" and "007"), a
 /// folder the class map does not name, a class map naming a class twice or unreadable.

@@ -6,6 +6,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "fixres/data/class_mapping.h"
 #include "fixres/data/image_folder.h"
 #include "fixres/data/pipeline.h"
 #include "fixres/data/real_labels.h"
@@ -173,6 +174,9 @@ InferenceSession open_inference_session(const ModelConfig& model, const Inferenc
   resolved.device = session.context->device();
   if (session.context->is_main()) session.reporter = reporter;
   session.setup = setup_model(resolved, session.reporter);
+  // Labels other than torchvision's (numeric folders, an ImageNet-1k subset, a class map) are said.
+  const std::string labels = session.dataset->label_convention();
+  if (labels != data::kSortedFolders) session.reporter.message("labels: " + labels);
   return session;
 }
 

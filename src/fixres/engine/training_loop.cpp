@@ -562,6 +562,12 @@ std::int64_t steps_per_epoch(const data::Loader& loader, const TrainingPlan& pla
   return options.max_iterations > 0 ? std::min(iterations, options.max_iterations) : iterations;
 }
 
+/// Where the frozen-trunk cache keeps a set's states, once, after the pass that filled them.
+void report_cache_storage(const Loop& loop, TrunkCache::Set set) {
+  if (!loop.trunk) return;
+  for (const auto& line : loop.trunk->storage_report(set)) loop.reporter.message(line);
+}
+
 /// Epoch `epoch` of the run: its generator seed, modes and learning rate, the training pass, the
 /// evaluation when due, the log line and the checkpoint; the epoch's row joins the record.
 void run_epoch(Loop& loop, const TrainingState& state, std::int64_t epoch, TrainingResult& result, double& accuracy) {
@@ -573,8 +579,10 @@ void run_epoch(Loop& loop, const TrainingState& state, std::int64_t epoch, Train
   if (options.progressive.enabled()) phase += " at " + std::to_string(loop.loader->pipeline().output_size()) + " px";
 
   EpochRecord row = train_one_epoch(loop, epoch, phase);
+  report_cache_storage(loop, TrunkCache::Set::Train);
   if (options.progressive.enabled() && epoch + 1 == options.epochs) recalibrate_after_progressive(loop);
   row.val = evaluate_if_due(loop, epoch, &result.val_skipped);
+  report_cache_storage(loop, TrunkCache::Set::Val);
   if (row.val && loop.ema) {
     const ModelEma::Swap average(*loop.ema);
     row.val_ema = evaluate_val(loop.setup, loop.plan, options, loop.ctx, loop.reporter, "evaluate EMA", loop.trunk);

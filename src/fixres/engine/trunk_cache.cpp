@@ -328,6 +328,17 @@ std::unique_ptr<TrunkCache> open_trunk_cache(const ModelSetup& setup, const Trai
   return cache;
 }
 
+std::vector<std::string> TrunkCache::storage_report(Set set) {
+  FeatureStore& s = store(set);
+  bool& reported = reported_[set == Set::Train ? 0 : 1];
+  if (reported || s.row_bytes() == 0) return {};
+  reported = true;
+  std::vector<std::string> lines = {std::string("frozen-trunk cache, ") + (set == Set::Train ? "training" : "validation") +
+                                    " images: " + s.describe()};
+  if (!s.warning().empty()) lines.push_back("warning: " + s.warning());
+  return lines;
+}
+
 std::string TrunkCache::describe() const {
   return "frozen-trunk cache: the layers before " + cut_.name +
          " are frozen and see the same images every epoch, so they run once per image and their output is kept "

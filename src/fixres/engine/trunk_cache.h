@@ -150,6 +150,9 @@ class TrunkCache {
   const models::FeatureCut& cut() const { return cut_; }
   /// "frozen-trunk cache: the layers before layer4.2.bn3 run once per image …".
   std::string describe() const;
+  /// Once per set, after its first pass filled the store: where its states are kept, and what did
+  /// not fit (a file that could not be reserved); empty before, and after the first call.
+  std::vector<std::string> storage_report(Set set);
 
  private:
   models::FeatureCut cut_;
@@ -158,6 +161,7 @@ class TrunkCache {
   /// suffix (what forward_features computes) and nothing is stored.
   bool unstorable_ = false;
   FeatureStore train_, val_;
+  bool reported_[2] = {false, false};
   Reporter reporter_;
 };
 

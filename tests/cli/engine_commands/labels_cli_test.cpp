@@ -4,7 +4,10 @@
 // is decoded.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "engine/inference_fixtures.h"
+#include "fixres/data/imagenet_classes.h"
 
 namespace fixres::engine {
 namespace {
@@ -81,6 +84,36 @@ TEST(LabelsTest, SubsetFolderThroughAClassMapIsScoredOnItsClasses) {
   ASSERT_EQ(e.exit_code, 0) << e.output;
   EXPECT_EQ(npy_labels(dir / "labels.npy"), c["labels"].get<std::vector<std::int64_t>>());
   EXPECT_EQ(read_npy_tensor(dir / "ResNet50_softmax.npy").size(1), 1000);
+}
+
+// The same subset as ImageNet-A/-R lay it out: folders named by WordNet id, no class map. The
+// photos of cat, cup and vehicle go to the folders of ImageNet-1k classes 281, 968 and 817.
+TEST(LabelsTest, WordNetIdFoldersAreAnImagenetSubsetWithoutAClassMap) {
+  const auto& c = label_cases()["subset"];
+  std::vector<std::pair<std::string, std::string>> files;
+  const std::map<std::string, int> label_of = {{"cat", 281}, {"cup", 968}, {"vehicle", 817}};
+  for (const auto& [cls, label] : label_of) {
+    for (int i = 0; i < 3; ++i) {
+      const std::string photo = cls + "/" + cls + "_" + std::to_string(i) + ".jpg";
+      files.emplace_back(photo, data::imagenet1k_wnids().at(label) + "/" + cls + "_" + std::to_string(i) + ".jpg");
+    }
+  }
+  const fs::path data = make_folder("labels_wnids", files);
+  const fs::path json = data.parent_path() / "r.json";
+  auto r = run_fixres("evaluate " + reference_model() + " --dataset-path " + quoted(data.string()) + " --json " +
+                      quoted(json.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("labels: ImageNet-1k WordNet ids (3 of 1000 classes: top-k ranks only those)"),
+            std::string::npos) << r.output;
+  const auto j = read_json_file(json);
+  EXPECT_EQ(j["images"], c["images"]);
+  EXPECT_NEAR(j["top1"].get<double>(), 100.0 * c["top1"].get<double>() / 9.0, 1e-9);
+  EXPECT_NEAR(j["top5"].get<double>(), 100.0 * c["top5"].get<double>() / 9.0, 1e-9);
+  auto e = run_fixres("extract " + reference_model() + " --dataset-path " + quoted(data.string()) + " --save-path " +
+                      quoted((data.parent_path() / "out").string()));
+  ASSERT_EQ(e.exit_code, 0) << e.output;
+  EXPECT_EQ(npy_labels(data.parent_path() / "out" / "labels.npy"),
+            (std::vector<std::int64_t>{281, 281, 281, 817, 817, 817, 968, 968, 968}));  // folders in id order
 }
 
 TEST(LabelsTest, RealLabelsAsTimm) {
