@@ -15,7 +15,8 @@
 # tests/fixtures/fuzz/<target>/ (the inputs of past findings, also run by the GoogleTest suites).
 # New inputs go to build-fuzz/work/<target>/, findings to build-fuzz/findings/<run>/<target>/.
 # Limits (issue 20): 2 GB RSS, 1 GB per allocation, 1 s per input (3 s in CI). Exit status 1 when any target
-# found something. BUILD_DIR (default build-fuzz), JOBS (default 1), CXX (default clang++-14).
+# found something. BUILD_DIR (default build-fuzz), JOBS (default 1), CXX (default clang++-14),
+# FUZZ_TIMEOUT (seconds per input outside CI, default 1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -53,7 +54,7 @@ if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && ! command -v llvm-symbolizer >/dev/null
 fi
 # CI allows 3 s per input (CI_TIMEOUT): a legitimate 150-Mpixel decode takes about 1 s under the
 # sanitizers, and CI machines are busy; a real hang still fails.
-timeout=1
+timeout=${FUZZ_TIMEOUT:-1}
 [ "$mode" = ci ] && timeout=${CI_TIMEOUT:-3}
 limits=(-rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout="$timeout")
 stamp=$(date +%Y%m%d-%H%M%S)
