@@ -44,7 +44,8 @@ BoundedOutcome run_bounded(std::size_t extra_bytes, const std::function<void()>&
                            const std::function<bool(const Error&)>& is_refusal) {
   const pid_t pid = ::fork();
   if (pid == 0) {
-    const rlimit limit{virtual_size() + extra_bytes, virtual_size() + extra_bytes};
+    const std::size_t bytes = virtual_size() + extra_bytes;
+    const rlimit limit{bytes, bytes};
     ::setrlimit(RLIMIT_AS, &limit);
     int code = 1;
     try {

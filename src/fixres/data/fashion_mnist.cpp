@@ -7,12 +7,10 @@
 #include <stdexcept>
 #include <sys/stat.h>
 
+#include "fixres/data/byte_order.h"
+
 namespace fixres::data {
 namespace {
-
-std::uint32_t be32(const std::uint8_t* d) {
-  return (std::uint32_t{d[0]} << 24) | (std::uint32_t{d[1]} << 16) | (std::uint32_t{d[2]} << 8) | d[3];
-}
 
 /// Up to `size` decompressed bytes of `f` into `out`; returns how many were read.
 std::size_t gz_read(gzFile f, std::uint8_t* out, std::size_t size, const std::string& path) {

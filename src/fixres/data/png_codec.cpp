@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "fixres/data/byte_order.h"
 #include "fixres/data/codecs.h"
 
 namespace fixres::data::codecs {
@@ -137,10 +138,6 @@ void clip_grey16(const PngState& st, Image* out) {
       dst[3 * x] = dst[3 * x + 1] = dst[3 * x + 2] = static_cast<std::uint8_t>(std::min(v, 255));
     }
   }
-}
-
-std::uint32_t be32(const std::uint8_t* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
 }
 
 /// A file cut inside its last IDAT chunk, as PIL reads it: PIL hands the decoder whatever image

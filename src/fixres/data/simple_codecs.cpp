@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "fixres/data/byte_order.h"
 #include "fixres/data/codecs.h"
 
 namespace fixres::data::codecs {
@@ -30,10 +31,6 @@ long read_netpbm_field(const std::uint8_t* data, std::size_t size, std::size_t& 
   return value;
 }
 
-std::uint32_t le32(const std::uint8_t* p) {
-  return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
-}
-std::uint16_t le16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] | (p[1] << 8)); }
 
 }  // namespace
 

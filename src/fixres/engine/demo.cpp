@@ -3,11 +3,8 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <atomic>
 #include <exception>
 #include <functional>
-#include <mutex>
-#include <thread>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -17,6 +14,7 @@
 #include "fixres/data/fashion_mnist.h"
 #include "fixres/engine/checkpointing.h"
 #include "fixres/engine/demo_data.h"
+#include "fixres/engine/task_lanes.h"
 #include "fixres/core/finetune.h"
 #include "fixres/core/sweep.h"
 #include "fixres/core/train.h"
@@ -55,7 +53,9 @@ void check_config(const DemoConfig& c) {
 /// The checkpoint job of a run: named after the preset and size, so that an identical re-run
 /// resumes from (or reuses) it and a different preset never collides with it.
 std::string job_name(const std::string& what, const DemoConfig& c, int size) {
-  return what + "-" + c.preset + "-" + std::to_string(size) + "px-seed" + std::to_string(c.seed);
+  std::string tag = c.settings_tag.empty() ? "" : "-" + c.settings_tag;
+  if (what == "finetune" && !c.finetune_tag.empty()) tag += "-" + c.finetune_tag;
+  return what + "-" + c.preset + tag + "-" + std::to_string(size) + "px-seed" + std::to_string(c.seed);
 }
 
 /// What the demo's training and fine-tuning runs share: the network, device, loop settings and a
@@ -64,6 +64,8 @@ void set_demo_run(const DemoConfig& c, const std::string& what, int size, const 
                   ModelConfig& model, TrainingOptions& training) {
   model.architecture = c.architecture;
   model.device = c.device;
+  model.channels_last = c.channels_last;
+  model.precision = c.precision;
   training.batch = c.batch;
   training.workers = c.workers;
   training.input_size = size;
@@ -111,6 +113,7 @@ TrainingResult train_at(const DemoConfig& c, const std::shared_ptr<const data::D
   train.training.warmup_epochs = c.warmup_epochs;
   train.training.label_smoothing = c.label_smoothing;
   train.training.rrc_min_scale = c.rrc_min_scale;
+  train.training.color_jitter = c.color_jitter;
   train.repetitions = c.repetitions;
   train.len_factor = c.len_factor;
   TrainingResult result = run_train(train, reporter);
@@ -124,6 +127,8 @@ SweepResult sweep_sizes(const DemoConfig& c, const std::string& checkpoint, cons
   SweepConfig sweep_config;
   sweep_config.model.architecture = c.architecture;
   sweep_config.model.device = c.device;
+  sweep_config.model.channels_last = c.channels_last;
+  sweep_config.model.precision = c.precision;
   sweep_config.model.weight_path = checkpoint;
   sweep_config.data.dataset_path = val_folder;
   sweep_config.data.batch = c.batch;
@@ -166,19 +171,20 @@ std::string seed_tag(const DemoConfig& config) {
   return config.seeds > 1 ? "seed " + std::to_string(config.seed) + " " : "";
 }
 
-/// Steps 1-3 of one seed: training at S_train, the sweep, the fine-tunings.
-void run_low_resolution(const DemoConfig& config, const DemoData& d, DemoSeedRun& run, const Reporter& reporter) {
-  const auto train_split = seed_train_split(config, d);
-  const auto train_set = random_subset(train_split, config.train_images, config.seed);
-  const auto finetune_set = random_subset(train_split, config.finetune_images, config.seed + 1);
-  const std::string tag = seed_tag(config);
-
-  auto phase_start = Clock::now();
-  run.train = train_at(config, train_set, config.train_size, d, false, step_reporter(reporter, tag + "train"),
+/// Step 1 of one seed: training at S_train.
+void train_low_resolution(const DemoConfig& config, const DemoData& d, DemoSeedRun& run, const Reporter& reporter) {
+  const auto train_set = random_subset(seed_train_split(config, d), config.train_images, config.seed);
+  const auto phase_start = Clock::now();
+  run.train = train_at(config, train_set, config.train_size, d, false, step_reporter(reporter, seed_tag(config) + "train"),
                        run.train_checkpoint);
   run.train_seconds = seconds_since(phase_start);
+}
 
-  phase_start = Clock::now();
+/// Steps 2-3 of one seed, after step 1: the sweep, the fine-tunings.
+void sweep_and_finetune(const DemoConfig& config, const DemoData& d, DemoSeedRun& run, const Reporter& reporter) {
+  const auto finetune_set = random_subset(seed_train_split(config, d), config.finetune_images, config.seed + 1);
+  const std::string tag = seed_tag(config);
+  auto phase_start = Clock::now();
   const SweepResult swept = sweep_sizes(config, run.train_checkpoint, path_join(path_join(config.out_dir, "data"), "val"),
                                         step_reporter(reporter, tag + "sweep"));
   for (const auto& row : swept.rows) run.rows.push_back(DemoRow{row.size, row.plain, std::nullopt, 0.0});
@@ -219,54 +225,9 @@ bool draws_while_training(const DemoConfig& config) {
   return models::find_architecture_row(config.architecture).family != models::Family::ResNet;
 }
 
-/// The runs as tasks on `lanes` threads (one intra-op thread each), or in this thread.
-void run_tasks(std::vector<std::function<void(const Reporter&)>>& tasks, int lanes, const Reporter& reporter) {
-  const auto start = Clock::now();
-  std::atomic<std::size_t> done{0};
-  const auto finished = [&](const Reporter& r) {
-    const std::size_t k = ++done;
-    const double elapsed = seconds_since(start);
-    r.message(std::to_string(k) + " of " + std::to_string(tasks.size()) + " runs done after " +
-              format_number("%.0f", elapsed) + " s" +
-              (k < tasks.size() ? ", about " + format_number("%.0f", elapsed / k * (tasks.size() - k)) + " s left" : ""));
-  };
-  if (lanes <= 1) {
-    for (auto& task : tasks) {
-      task(reporter);
-      finished(reporter);
-    }
-    return;
-  }
-  // Concurrent lanes: messages one at a time, no progress bars (they would interleave).
-  auto print = std::make_shared<std::mutex>();
-  Reporter shared;
-  if (reporter.on_message) {
-    shared.on_message = [print, reporter](const std::string& text) {
-      const std::lock_guard<std::mutex> lock(*print);
-      reporter.message(text);
-    };
-  }
-  std::atomic<std::size_t> next{0};
-  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(lanes));
-  std::vector<std::thread> threads;
-  for (int lane = 0; lane < lanes; ++lane) {
-    threads.emplace_back([&, lane] {
-      torch::set_num_threads(1);
-      try {
-        for (std::size_t i = next++; i < tasks.size(); i = next++) {
-          tasks[i](shared);
-          finished(shared);
-        }
-      } catch (...) {
-        errors[static_cast<std::size_t>(lane)] = std::current_exception();
-        next = tasks.size();  // the other lanes stop after their current task
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
+/// The pixels a training (or evaluation, at a third of the cost) pass handles: the tasks' costs.
+double pass_cost(std::int64_t images, int epochs, int size) {
+  return static_cast<double>(images) * epochs * size * size;
 }
 
 }  // namespace
@@ -307,17 +268,35 @@ DemoResult run_demo(const DemoConfig& config, const Reporter& reporter) {
   // Each seed's low-resolution pipeline and its training at the claim size are independent
   // tasks; with several intra-op threads they run side by side, one thread each (the small
   // networks here use a core far better alone than two cores together).
+  // Each seed's training at S_train, its sweep and fine-tunings (after that training) and its
+  // training at the claim size are tasks; with several intra-op threads they run side by side,
+  // one thread each (the small networks here use a core far better alone than two cores
+  // together). The longest first: the trainings, then the sweeps and fine-tunings.
   result.runs.resize(static_cast<std::size_t>(config.seeds));
-  std::vector<std::function<void(const Reporter&)>> tasks;
+  std::vector<LaneTask> tasks;
+  double post_cost = 0.0;
+  for (int s : config.test_sizes) post_cost += pass_cost(result.val_images, 1, s) / 3.0;
+  for (int s : finetune_sizes(config, config.train_size)) post_cost += pass_cost(result.finetune_images, 1, s) / 3.0;
+  std::vector<int> trained_at(static_cast<std::size_t>(config.seeds));
   for (int k = 0; k < config.seeds; ++k) {
     DemoConfig seeded = config;
     seeded.seed = config.seed + static_cast<std::uint64_t>(k);
     DemoSeedRun& run = result.runs[static_cast<std::size_t>(k)];
     run.seed = seeded.seed;
-    tasks.push_back([seeded, &d, &run](const Reporter& r) { run_low_resolution(seeded, d, run, r); });
     if (config.claim_size > 0) {
-      tasks.push_back([seeded, &d, &run](const Reporter& r) { run_at_claim_size(seeded, d, run, r); });
+      tasks.push_back({[seeded, &d, &run](const Reporter& r) { run_at_claim_size(seeded, d, run, r); }, -1,
+                       pass_cost(result.train_images, config.train_epochs, config.claim_size)});
     }
+    trained_at[static_cast<std::size_t>(k)] = static_cast<int>(tasks.size());
+    tasks.push_back({[seeded, &d, &run](const Reporter& r) { train_low_resolution(seeded, d, run, r); }, -1,
+                     pass_cost(result.train_images, config.train_epochs, config.train_size)});
+  }
+  for (int k = 0; k < config.seeds; ++k) {
+    DemoConfig seeded = config;
+    seeded.seed = config.seed + static_cast<std::uint64_t>(k);
+    DemoSeedRun& run = result.runs[static_cast<std::size_t>(k)];
+    tasks.push_back({[seeded, &d, &run](const Reporter& r) { sweep_and_finetune(seeded, d, run, r); },
+                     trained_at[static_cast<std::size_t>(k)], post_cost});
   }
   const int threads = torch::get_num_threads();
   const int lanes = draws_while_training(config) ? 1 : std::min<int>(threads, static_cast<int>(tasks.size()));
@@ -325,7 +304,7 @@ DemoResult run_demo(const DemoConfig& config, const Reporter& reporter) {
     reporter.message(std::to_string(tasks.size()) + " runs (" + std::to_string(config.seeds) + " seeds) on " +
                      std::to_string(lanes) + " threads side by side");
   }
-  run_tasks(tasks, lanes, reporter);
+  run_lane_tasks(tasks, lanes, reporter);
   torch::set_num_threads(threads);
   result.normalization = result.runs.front().train.normalization_note;
   result.summary = summarize_demo(demo_seed_numbers(result), config.train_size, config.claim_size, result.val_images);

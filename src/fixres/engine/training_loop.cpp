@@ -572,7 +572,12 @@ void report_cache_storage(const Loop& loop, TrunkCache::Set set) {
 /// evaluation when due, the log line and the checkpoint; the epoch's row joins the record.
 void run_epoch(Loop& loop, const TrainingState& state, std::int64_t epoch, TrainingResult& result, double& accuracy) {
   const TrainingOptions& options = loop.options;
-  torch::manual_seed(epoch_seed(options.seed, epoch));
+  {
+    // Under the lock: reseeding while another run of this process initialises its weights
+    // (setup_model) would change that run's initialisation (`fixres demo`'s side-by-side runs).
+    const std::lock_guard<std::mutex> lock(torch_rng_mutex());
+    torch::manual_seed(epoch_seed(options.seed, epoch));
+  }
   loop.plan.set_train_mode(*loop.setup.model);
   open_loader(loop, epoch_input_size(options, size_multiple(*loop.setup.spec), epoch));
   std::string phase = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(options.epochs);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <string>
@@ -139,6 +140,12 @@ TEST_F(DemoQuickTest, RunsAndWritesTheTableResultsCheckpointsAndPlot) {
     EXPECT_TRUE(sizes.count(at_test.at("size").get<int>()));
     EXPECT_GT(at_test.at("top1_mean").get<double>(), 10.0);
     EXPECT_GT(r.at("seconds").get<double>(), 0.0);
+    // The default arithmetic: bf16 exactly where /proc/cpuinfo lists native bfloat16.
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    const std::string info((std::istreambuf_iterator<char>(cpuinfo)), std::istreambuf_iterator<char>());
+    const bool bf16 = info.find(" avx512_bf16") != std::string::npos || info.find(" amx_bf16") != std::string::npos;
+    EXPECT_EQ(r.at("settings").at("precision"), bf16 ? "bf16" : "fp32");
+    EXPECT_EQ(r.at("settings").at("channels_last"), true);
   }
   {
     SCOPED_TRACE("WritesCheckpointsAndTheTestImages");
@@ -195,6 +202,14 @@ TEST(DemoErrors, UnwritableOutFailsBeforeTraining) {
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find((out / "a-file").string()), std::string::npos) << run.output;
   EXPECT_EQ(run.output.find("epoch"), std::string::npos) << "trained before failing:\n" << run.output;
+}
+
+TEST(DemoErrors, UnknownPrecisionIsAUsageErrorNamingTheFlag) {
+  const fs::path out = testing::scratch_dir("demo_precision");
+  const auto run = testing::run_fixres("demo --quick --precision fp16 --out " + quoted(out));
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("--precision"), std::string::npos) << run.output;
+  EXPECT_FALSE(fs::exists(out / "checkpoints")) << "nothing trained";
 }
 
 TEST(DemoErrors, ExclusiveFineTuningFlagsAreAUsageError) {

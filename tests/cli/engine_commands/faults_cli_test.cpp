@@ -121,15 +121,21 @@ void kill_and_resume(const std::string& name, const Command& command, int trials
   int killed = 0, inside_write = 0;
   for (int trial = 0; trial < trials; ++trial) {
     const std::string label = name + " trial " + std::to_string(trial);
-    const fs::path dir = scratch_dir(name + "_trial" + std::to_string(trial));
-    const fs::path job_dir = dir / "job";
-    const testing::Child child =
-        testing::spawn(FIXRES_BINARY, command.in(dir), {}, (dir.parent_path() / (dir.filename().string() + ".log")).string());
     const bool in_write = trial % 2 == 1;
-    const double moment = std::uniform_real_distribution<double>(0.3, duration)(rng);
-    if (kill_during(child, job_dir, in_write ? (trial / 2) % 3 : -1, moment)) {
-      ++killed;
-      inside_write += in_write && !files_containing(job_dir, ".tmp.").empty();
+    double moment = std::uniform_real_distribution<double>(0.3, duration)(rng);
+    fs::path dir, job_dir;
+    // A run that ends before its moment (runs vary in speed under load) is not a trial: it is
+    // started again from scratch, killed earlier (twice at most).
+    for (int attempt = 0; attempt < 3; ++attempt, moment /= 2) {
+      dir = scratch_dir(name + "_trial" + std::to_string(trial));
+      job_dir = dir / "job";
+      const testing::Child child = testing::spawn(FIXRES_BINARY, command.in(dir), {},
+                                                  (dir.parent_path() / (dir.filename().string() + ".log")).string());
+      if (kill_during(child, job_dir, in_write ? (trial / 2) % 3 : -1, moment)) {
+        ++killed;
+        inside_write += in_write && !files_containing(job_dir, ".tmp.").empty();
+        break;
+      }
     }
     expect_loadable_checkpoints(job_dir, label);
     const auto resumed = testing::run_fixres(quoted(command.in(dir)));
