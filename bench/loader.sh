@@ -3,7 +3,8 @@
 # torchvision's DataLoader (PIL, worker processes) with the same number of workers, in the same
 # run, on the same folder of real-photo JPEGs at ImageNet-like sizes (~500x375, quality 90, made
 # from the photos under tests/fixtures/images/). Cases: FixRes test transform at 224 and 384, the
-# same with Pillow's bicubic filter (--interpolation bicubic), train ('full') transform at 224. Each side runs REPEAT passes; the best is reported, as
+# same with Pillow's bicubic filter (--interpolation bicubic), the train ('full': RandomResizedCrop,
+# flip, ColorJitter 0.3) transform at 224 and 384. Each side runs REPEAT passes; the best is reported, as
 # wall-clock throughput (images/s with WORKERS workers) and as images per CPU-second (all
 # threads/processes; robust when other jobs share the machine).
 #   bench/loader.sh [BUILD_DIR] [WORKERS] [IMAGES]
@@ -27,7 +28,7 @@ du -sh "$work/folder" | awk -v n="$IMAGES" '{print "folder: " n " JPEGs, " $1}'
 
 best() { sort -g | tail -1; }
 printf "%-10s %7s %12s %12s %7s   %14s %14s %7s\n" case workers fixres_img/s python_img/s ratio fixres_img/cpu-s python_img/cpu-s ratio
-cases=("test 224" "test 384" "bicubic 224" "bicubic 384" "full 224")
+cases=("test 224" "test 384" "bicubic 224" "bicubic 384" "full 224" "full 384")
 if [ -n "${LOADER_CASES:-}" ]; then IFS=, read -r -a cases <<< "$LOADER_CASES"; fi  # e.g. LOADER_CASES="bicubic 384,test 384"
 for spec in "${cases[@]}"; do
   set -- $spec

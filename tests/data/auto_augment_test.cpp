@@ -145,7 +145,7 @@ TEST(AutoAugmentTest, PoliciesDrawEveryOperationAndBothSigns) {
   }
   AutoAugmentSpec trivial;
   trivial.kind = AutoAugmentKind::TrivialAugmentWide;
-  std::set<std::vector<std::uint8_t>> distinct;
+  std::set<RecycledBytes> distinct;
   int unchanged = 0;
   for (int i = 0; i < 600; ++i) {
     Rng rng = Rng::for_sample(3, 0, i);

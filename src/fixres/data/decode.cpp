@@ -82,7 +82,7 @@ DecodedRegion decode_image_region(const std::uint8_t* data, std::size_t size, co
 
 namespace {
 
-std::vector<std::uint8_t> read_file(const std::string& path) {
+RecycledBytes read_file(const std::string& path) {
   // O_NONBLOCK: a FIFO or device named like an image is refused below instead of blocking open().
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw ImageError(path, std::string("cannot open: ") + std::strerror(errno));
@@ -91,7 +91,7 @@ std::vector<std::uint8_t> read_file(const std::string& path) {
     ::close(fd);
     throw ImageError(path, "not a regular file");
   }
-  std::vector<std::uint8_t> bytes(st.st_size > 0 ? static_cast<std::size_t>(st.st_size) + 1 : 0);
+  RecycledBytes bytes(st.st_size > 0 ? static_cast<std::size_t>(st.st_size) + 1 : 0);
   std::size_t filled = 0;
   for (;;) {
     if (filled == bytes.size()) bytes.resize(std::max<std::size_t>(2 * bytes.size(), 1 << 16));
@@ -113,12 +113,12 @@ std::vector<std::uint8_t> read_file(const std::string& path) {
 }  // namespace
 
 Image read_image(const std::string& path) {
-  const std::vector<std::uint8_t> bytes = read_file(path);
+  const RecycledBytes bytes = read_file(path);
   return decode_image(bytes.data(), bytes.size(), path);
 }
 
 DecodedRegion read_image_region(const std::string& path, const RegionRequest& want) {
-  const std::vector<std::uint8_t> bytes = read_file(path);
+  const RecycledBytes bytes = read_file(path);
   return decode_image_region(bytes.data(), bytes.size(), path, want);
 }
 

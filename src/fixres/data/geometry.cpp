@@ -103,6 +103,8 @@ Image protocol_resize(const Image& in, int test_size, const TestProtocol& protoc
 }
 
 Image resized_crop(const Image& in, const CropBox& box, int size) {
+  const bool inside = box.top >= 0 && box.left >= 0 && box.top + box.height <= in.height && box.left + box.width <= in.width;
+  if (inside && box.height > 0 && box.width > 0) return resized_crop(ImageView{&in, 0, 0, in.height, in.width}, box, size);
   return resize(crop(in, box), size, size);
 }
 

@@ -144,7 +144,7 @@ bool run_decode(const std::uint8_t* data, std::size_t size, JpegState* st, Image
   st->top = row_begin;
   const int w = static_cast<int>(st->cinfo.output_width);
   const int comps = st->cinfo.output_components;
-  *out = Image(row_end - row_begin, w);
+  *out = Image::uninitialized(row_end - row_begin, w);
   if (comps != 3) st->scratch.resize(static_cast<std::size_t>(w) * comps);
   while (static_cast<int>(st->cinfo.output_scanline) < row_end) {
     const int y = static_cast<int>(st->cinfo.output_scanline) - row_begin;

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "fixres/data/batch_pool.h"
 #include "fixres/data/dataset.h"
 #include "fixres/data/pipeline.h"
 #include "fixres/data/sampler.h"
@@ -91,6 +92,7 @@ class Loader {
   Pipeline pipeline_;
   LoaderOptions options_;
   std::function<void(const SkippedImage&)> on_skip_;
+  std::unique_ptr<BatchPool> pool_;  // null for page-locked batches
 
   // Current epoch.
   std::int64_t epoch_ = 0;

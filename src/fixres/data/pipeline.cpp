@@ -101,7 +101,7 @@ std::string Pipeline::describe() const {
 Image Pipeline::random_resized_crop(const RegionLoader& load, Rng& rng) const {
   CropBox box;
   const DecodedRegion r = load([&](int h, int w) { return box = random_resized_crop_box(h, w, rng, {spec_.rrc_min_scale, 1.0}); });
-  return resize(crop(r.image, {box.top - r.top, box.left - r.left, box.height, box.width}), spec_.size, spec_.size);
+  return resized_crop(ImageView{&r.image, r.top, r.left, r.full_height, r.full_width}, box, spec_.size);
 }
 
 Image Pipeline::simple_random_crop(const RegionLoader& load, Rng& rng) const {

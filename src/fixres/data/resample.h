@@ -43,4 +43,9 @@ CropBox resize_source_box(int in_height, int in_width, int out_height, int out_w
 Image resize_window(const ImageView& view, int out_height, int out_width, const CropBox& window,
                     Interpolation interpolation = Interpolation::Bilinear);
 
+/// F.resized_crop's resize of `box` (inside the full image and inside the part `view` holds) to
+/// size x size, bilinear, read in place: the box is the full image of the resize. Throws
+/// std::invalid_argument when the part does not hold the box.
+Image resized_crop(const ImageView& view, const CropBox& box, int size);
+
 }  // namespace fixres::data
