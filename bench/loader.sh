@@ -18,10 +18,7 @@ PY=/usr/bin/python3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-echo "building bench/loader_bench.cpp against $BUILD ..." >&2
-g++ -std=c++17 -O2 -D_GLIBCXX_USE_CXX11_ABI=1 -Isrc -I/usr/include/torch/csrc/api/include \
-  bench/loader_bench.cpp "$BUILD"/CMakeFiles/fixres_data.dir/src/fixres/data/*.o "$BUILD/libfixres_core.a" \
-  -ljpeg -lpng -lwebpdemux -lwebp -ltiff -lz -ltorch -ltorch_cpu -lc10 -lpthread -o "$work/loader_bench"
+bench/build_loader_bench.sh "$BUILD" "$work/loader_bench"
 
 $PY bench/photo_folder.py "$work/folder" "$IMAGES"
 du -sh "$work/folder" | awk -v n="$IMAGES" '{print "folder: " n " JPEGs, " $1}'

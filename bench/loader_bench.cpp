@@ -23,14 +23,16 @@ static double cpu_seconds() {
 int main(int argc, char** argv) {
   using namespace fixres::data;
   if (argc != 6) {
-    std::fprintf(stderr, "usage: loader_bench ROOT test|bicubic|full|val_train SIZE WORKERS BATCH\n");
+    std::fprintf(stderr, "usage: loader_bench ROOT test|bicubic|fast|full|val_train SIZE WORKERS BATCH\n");
     return 2;
   }
   torch::set_num_threads(1);
   auto folder = std::make_shared<ImageFolder>(argv[1]);
-  // "bicubic": the test transform with Pillow's bicubic filter (--interpolation bicubic).
+  // "bicubic": the test transform with Pillow's bicubic filter (--interpolation bicubic); "fast":
+  // the test transform with --fast-decode.
   const bool bicubic = std::string(argv[2]) == "bicubic";
-  const PipelineKind kind = bicubic ? PipelineKind::Test : pipeline_kind_from_name(argv[2]);
+  const bool fast = std::string(argv[2]) == "fast";
+  const PipelineKind kind = bicubic || fast ? PipelineKind::Test : pipeline_kind_from_name(argv[2]);
   const int size = std::atoi(argv[3]);
   LoaderOptions options;
   options.workers = std::atoi(argv[4]);
@@ -47,6 +49,7 @@ int main(int argc, char** argv) {
   spec.size = size;
   spec.normalization = Normalization::imagenet();
   if (bicubic) spec.protocol.interpolation = Interpolation::Bicubic;
+  spec.protocol.fast_decode = fast;
   Loader loader(folder, sampler, Pipeline(spec), options);
   const double cpu_start = cpu_seconds();
   const auto start = std::chrono::steady_clock::now();

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <set>
 #include <stdexcept>
 
 #include "common/paths.h"
@@ -64,6 +65,52 @@ TEST(TestProtocolTest, EveryProtocolMatchesTorchvisionOnPhotos) {
     Rng rng(0);
     EXPECT_TRUE(matches(c, pipeline.view([&](const RegionRequest& want) { return read_image_region(path, want); }, rng)));
   }
+}
+
+// --fast-decode against PIL: img.draft('RGB', target) then the same transform, on photos and the
+// decode fixtures (grey, CMYK, progressive, 4:2:2, odd sizes), reductions 1, 2, 4 and 8.
+TEST(TestProtocolTest, FastDecodeIsPilsDraftThenTheTransform) {
+  std::ifstream in(testing::fixture("protocols/fast_decode.json"));
+  ASSERT_TRUE(in) << "missing tests/fixtures/protocols/fast_decode.json";
+  const nlohmann::json all = nlohmann::json::parse(in);
+  ASSERT_EQ(all.size(), 76u);
+  std::set<int> reductions;
+  for (const auto& c : all) {
+    SCOPED_TRACE(c.dump());
+    TestProtocol protocol = protocol_of(c);
+    protocol.fast_decode = true;
+    PipelineSpec spec;
+    spec.size = c.at("size");
+    spec.protocol = protocol;
+    const Pipeline pipeline(spec);
+    Rng rng(0);
+    const std::string path = testing::fixture(c.at("image").get<std::string>()).string();
+    int decoded_height = 0, decoded_width = 0;
+    const Image got = pipeline.view(
+        [&](const RegionRequest& want) {
+          DecodedRegion r = read_image_region(path, want);
+          decoded_height = r.full_height;
+          decoded_width = r.full_width;
+          return r;
+        },
+        rng);
+    EXPECT_EQ(decoded_height, c.at("decoded_height").get<int>());
+    EXPECT_EQ(decoded_width, c.at("decoded_width").get<int>());
+    EXPECT_TRUE(matches(c, got));
+    reductions.insert(c.at("reduction").get<int>());
+    if (c.at("reduction") == 1) {  // nothing to reduce: the exact path's pixels
+      EXPECT_TRUE(matches(c, test_view(read_image(path), spec.size, protocol_of(c))));
+    }
+  }
+  EXPECT_EQ(reductions, (std::set<int>{1, 2, 4, 8}));
+}
+
+TEST(TestProtocolTest, DraftReductionIsPilsChoice) {
+  EXPECT_EQ(draft_reduction(427, 640, 256, 383), 1);  // 640 // 383 = 1
+  EXPECT_EQ(draft_reduction(427, 640, 109, 163), 2);  // min(3, 3)
+  EXPECT_EQ(draft_reduction(427, 640, 54, 80), 4);    // min(8, 7)
+  EXPECT_EQ(draft_reduction(427, 640, 27, 40), 8);    // min(16, 15): 8 at most
+  EXPECT_EQ(draft_reduction(600, 512, 300, 100), 2);  // the smaller ratio decides
 }
 
 TEST(TestProtocolTest, CropPctOf0875IsFixResResizeAtEverySize) {

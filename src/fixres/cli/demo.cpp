@@ -329,7 +329,7 @@ Command add_demo(CLI::App& root) {
   app->add_option("--out", flags->out, "Folder for results.json, sweep.svg, checkpoints and the exported test images")
       ->capture_default_str();
   app->add_flag("--quick", flags->quick,
-                "Smoke-sized run (~2 minutes on 2 cores, one seed, not conclusive) instead of the default (~15 minutes)");
+                "Smoke-sized run (under a minute on 2 cores, one seed, not conclusive) instead of the default (~15 minutes)");
   app->add_option("--threads", flags->threads, "Intra-op threads (0: all cores)")->check(CLI::NonNegativeNumber);
   app->add_option("--workers", flags->workers, "Image loading threads")->capture_default_str()->check(CLI::NonNegativeNumber);
   app->add_option("--json", flags->json_path, "Also write the results JSON here");

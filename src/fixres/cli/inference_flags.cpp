@@ -76,6 +76,7 @@ nlohmann::json inference_report_json(const engine::InferenceRunReport& report, c
           {"crop_pct", report.protocol.resize_size > 0 ? nlohmann::json(nullptr) : nlohmann::json(report.protocol.crop_pct)},
           {"resize_size", report.protocol.resize_length(report.input_size)},
           {"interpolation", data::interpolation_name(report.protocol.interpolation)},
+          {"fast_decode", report.protocol.fast_decode},
           {"tta", report.tta_flip ? "flip" : "none"},
           {"labels", report.labels},
           {"world_size", report.world_size},

@@ -84,6 +84,10 @@ void add_test_protocol_flags(CLI::App& app, data::TestProtocolOverrides& protoco
          "--interpolation", [&protocol](data::Interpolation i) { protocol.interpolation = i; },
          "Resize filter, Pillow-exact: bilinear or bicubic")
       ->transform(CLI::CheckedTransformer(filters, CLI::ignore_case));
+  app.add_flag("--fast-decode", protocol.fast_decode,
+               "Decode a JPEG at 1/2, 1/4 or 1/8 (libjpeg's DCT scaling) when the test resize shrinks it at least "
+               "that much, then resize: PIL's Image.draft before the transform. Faster on large photos or small "
+               "test sizes; not bit-identical to the full decode (README: Performance)");
 }
 
 void add_input_size_flag(CLI::App& app, int& size) {

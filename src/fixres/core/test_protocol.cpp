@@ -1,5 +1,6 @@
 #include "fixres/core/test_protocol.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -23,7 +24,18 @@ std::string TestProtocol::describe() const {
   const std::string side = resize_mode == ResizeMode::FixRes ? "the height" : "the shorter side";
   const std::string length =
       resize_size > 0 ? std::to_string(resize_size) : "floor(S/" + engine::format_number("%g", crop_pct) + ")";
-  return "resize " + side + " to " + length + ", " + interpolation_name(interpolation) + ", centre crop S";
+  std::string text = "resize " + side + " to " + length + ", " + interpolation_name(interpolation) + ", centre crop S";
+  if (fast_decode) text += "; fast decode: JPEGs at 1/2, 1/4 or 1/8 where the resize shrinks that much (PIL's draft)";
+  return text;
+}
+
+int draft_reduction(int height, int width, int target_height, int target_width) {
+  // JpegImagePlugin.draft: scale = min(w // tw, h // th), then the largest of 8, 4, 2, 1 it reaches.
+  const int scale = std::min(width / std::max(target_width, 1), height / std::max(target_height, 1));
+  for (const int s : {8, 4, 2}) {
+    if (scale >= s) return s;
+  }
+  return 1;
 }
 
 TestProtocol apply_overrides(const TestProtocol& base, const TestProtocolOverrides& o) {
@@ -46,6 +58,7 @@ TestProtocol apply_overrides(const TestProtocol& base, const TestProtocolOverrid
   }
   if (o.resize_mode) p.resize_mode = *o.resize_mode;
   if (o.interpolation) p.interpolation = *o.interpolation;
+  if (o.fast_decode) p.fast_decode = true;
   return p;
 }
 

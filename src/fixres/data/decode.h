@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "fixres/data/geometry.h"
 #include "fixres/data/image.h"
@@ -44,8 +46,22 @@ struct DecodedRegion {
   }
 };
 
-/// Given the full image size (height, width), the box the caller needs (clamped to the image).
-using RegionRequest = std::function<CropBox(int height, int width)>;
+/// What a transform asks of the decoder. `box`: given the size of the image as decoded (height,
+/// width), the box it needs (clamped to the image). `reduction` (optional): given the stored
+/// size, 1, 2, 4 or 8 — a JPEG is then decoded by libjpeg's DCT scaling at 1/reduction of each
+/// side, rounded up, as PIL's Image.draft() does (other formats ignore it); `box` is then called
+/// with the reduced size. Any callable for `box` converts to a request without reduction.
+struct RegionRequest {
+  std::function<CropBox(int height, int width)> box;
+  std::function<int(int height, int width)> reduction;
+
+  RegionRequest() = default;
+  template <class F, class = std::enable_if_t<std::is_invocable_r_v<CropBox, F&, int, int> &&
+                                              !std::is_same_v<std::decay_t<F>, RegionRequest>>>
+  RegionRequest(F f) : box(std::move(f)) {}  // NOLINT(google-explicit-constructor): a lambda is a request
+
+  CropBox operator()(int height, int width) const { return box(height, width); }
+};
 
 /// Decodes at least the box `want` asks for, with the same pixel values there as
 /// decode_image(). JPEG files skip the rows above/below the box and decode only a column range

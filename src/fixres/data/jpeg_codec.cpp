@@ -114,8 +114,6 @@ bool run_decode(const std::uint8_t* data, std::size_t size, JpegState* st, Image
       return false;
   }
   // libjpeg's defaults are PIL's: JDCT_ISLOW, fancy upsampling, no scaling.
-  st->full_height = static_cast<int>(st->cinfo.image_height);
-  st->full_width = static_cast<int>(st->cinfo.image_width);
   if (!pixel_count_allowed(st->cinfo.image_height, st->cinfo.image_width, st->err.message, sizeof(st->err.message))) {
     return false;
   }
@@ -124,6 +122,20 @@ bool run_decode(const std::uint8_t* data, std::size_t size, JpegState* st, Image
                   "data than the file holds)", st->cinfo.image_width, st->cinfo.image_height);
     return false;
   }
+  if (st->want && st->want->reduction) {
+    // PIL's draft(): decoderconfig (scale, 0) sets scale_num 1, scale_denom = scale and keeps
+    // ISLOW and fancy upsampling; the output is ceil(size / scale).
+    const int reduction = st->want->reduction(static_cast<int>(st->cinfo.image_height), static_cast<int>(st->cinfo.image_width));
+    if (reduction != 1 && reduction != 2 && reduction != 4 && reduction != 8) {
+      std::snprintf(st->err.message, sizeof(st->err.message), "internal: JPEG reduction %d (expected 1, 2, 4 or 8)", reduction);
+      return false;
+    }
+    st->cinfo.scale_num = 1;
+    st->cinfo.scale_denom = static_cast<unsigned int>(reduction);
+  }
+  jpeg_calc_output_dimensions(&st->cinfo);
+  st->full_height = static_cast<int>(st->cinfo.output_height);
+  st->full_width = static_cast<int>(st->cinfo.output_width);
   int row_begin = 0, row_end = st->full_height;
   if (st->want) {
     st->box = clamp_box((*st->want)(st->full_height, st->full_width), st->full_height, st->full_width);

@@ -48,12 +48,14 @@ Image Pipeline::view(const RegionLoader& load, Rng& rng) const {
       // source pixels it reads.
       Size2 target;
       CropBox box, window;
-      const DecodedRegion r = load([&](int h, int w) {
+      RegionRequest request = [&](int h, int w) {
         target = resize_target(protocol.resize_mode, h, w, protocol.resize_length(s));
         box = center_crop_box(target.height, target.width, s, s);
         window = clamp_box(box, target.height, target.width);
         return resize_source_box(h, w, target.height, target.width, window, protocol.interpolation);
-      });
+      };
+      request.reduction = draft_request();
+      const DecodedRegion r = load(request);
       Image out = resize_window(ImageView{&r.image, r.top, r.left, r.full_height, r.full_width}, target.height,
                                 target.width, window, protocol.interpolation);
       if (window.height == s && window.width == s) return out;
@@ -67,7 +69,9 @@ Image Pipeline::view(const RegionLoader& load, Rng& rng) const {
       return out;
     }
     case PipelineKind::ValTrain: {
-      const DecodedRegion r = load([](int h, int w) { return CropBox{0, 0, h, w}; });
+      RegionRequest request = [](int h, int w) { return CropBox{0, 0, h, w}; };
+      request.reduction = draft_request();
+      const DecodedRegion r = load(request);
       Image resized = protocol_resize(r.image, s, protocol);
       if (rng.uniform() < 0.5) hflip_inplace(resized);
       if (spec_.auto_augment.enabled()) resized = auto_augment(resized, spec_.auto_augment, rng);
@@ -76,6 +80,15 @@ Image Pipeline::view(const RegionLoader& load, Rng& rng) const {
     }
   }
   throw std::logic_error("Pipeline: unknown kind");
+}
+
+std::function<int(int, int)> Pipeline::draft_request() const {
+  if (!spec_.protocol.fast_decode) return {};
+  return [this](int h, int w) {
+    // PIL: img.draft('RGB', target), the target of the protocol's Resize for the stored size.
+    const Size2 t = resize_target(spec_.protocol.resize_mode, h, w, spec_.protocol.resize_length(spec_.size));
+    return draft_reduction(h, w, t.height, t.width);
+  };
 }
 
 std::string Pipeline::describe() const {

@@ -77,6 +77,9 @@ class Pipeline {
   /// Full's crops: RandomResizedCrop(S) from only the box it reads, or the Simple Random Crop.
   Image random_resized_crop(const RegionLoader& load, Rng& rng) const;
   Image simple_random_crop(const RegionLoader& load, Rng& rng) const;
+  /// The decoder reduction PIL's draft() would pick for the protocol's Resize (--fast-decode),
+  /// or none.
+  std::function<int(int, int)> draft_request() const;
 
   PipelineSpec spec_;
   float jitter_ = 0.0f;

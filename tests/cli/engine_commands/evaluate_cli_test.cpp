@@ -168,6 +168,25 @@ TEST(EvaluateTest, ResultsFileAppendsOneRowPerRunWithTimmsColumns) {
   EXPECT_EQ(lines_of(other).size(), 2u);
 }
 
+// --fast-decode reaches the test transform (the pixels against PIL's draft: test_protocol_test),
+// and the run says so in its log and JSON. At 32 px the 160x120 photos are decoded at 1/2.
+TEST(EvaluateTest, FastDecodeIsReportedAndChangesOnlyTheDecode) {
+  const fs::path dir = scratch_dir("evaluate_fast_decode");
+  const std::string common = "evaluate --architecture resnet26_w16 --weight-path " + quoted(small_weights().string()) +
+                             " --input-size 32 --batch 4 --dataset-path " + quoted(fixture("images/folder").string());
+  auto exact = run_fixres(common + " --json " + quoted((dir / "exact.json").string()));
+  ASSERT_EQ(exact.exit_code, 0) << exact.output;
+  auto fast = run_fixres(common + " --fast-decode --json " + quoted((dir / "fast.json").string()));
+  ASSERT_EQ(fast.exit_code, 0) << fast.output;
+  EXPECT_NE(fast.output.find("fast decode: JPEGs at 1/2, 1/4 or 1/8"), std::string::npos) << fast.output;
+  EXPECT_EQ(exact.output.find("fast decode"), std::string::npos) << exact.output;
+  const auto e = read_json_file(dir / "exact.json"), f = read_json_file(dir / "fast.json");
+  EXPECT_EQ(e["fast_decode"], false);
+  EXPECT_EQ(f["fast_decode"], true);
+  EXPECT_EQ(f["resize_size"], e["resize_size"]);
+  EXPECT_EQ(f["skipped_images"], 0);
+}
+
 TEST(EvaluateTest, BadTestProtocolFlagsAreUsageOrInputErrorsNamingTheFlag) {
   const std::string common = "evaluate --architecture resnet26_w16 --weight-path " + quoted(small_weights().string()) +
                              " --input-size 64 --dataset-path " + quoted(fixture("images/folder").string());
