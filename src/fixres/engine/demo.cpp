@@ -265,37 +265,36 @@ DemoResult run_demo(const DemoConfig& config, const Reporter& reporter) {
   result.val_folder = path_join(path_join(config.out_dir, "data"), "val");
   export_image_folder(*d.val_set, result.val_folder, reporter, "export test images");
 
-  // Each seed's low-resolution pipeline and its training at the claim size are independent
-  // tasks; with several intra-op threads they run side by side, one thread each (the small
-  // networks here use a core far better alone than two cores together).
   // Each seed's training at S_train, its sweep and fine-tunings (after that training) and its
   // training at the claim size are tasks; with several intra-op threads they run side by side,
   // one thread each (the small networks here use a core far better alone than two cores
   // together). The longest first: the trainings, then the sweeps and fine-tunings.
   result.runs.resize(static_cast<std::size_t>(config.seeds));
+  std::vector<DemoConfig> seeded(static_cast<std::size_t>(config.seeds), config);
+  for (int k = 0; k < config.seeds; ++k) {
+    seeded[static_cast<std::size_t>(k)].seed = config.seed + static_cast<std::uint64_t>(k);
+    result.runs[static_cast<std::size_t>(k)].seed = seeded[static_cast<std::size_t>(k)].seed;
+  }
   std::vector<LaneTask> tasks;
   double post_cost = 0.0;
   for (int s : config.test_sizes) post_cost += pass_cost(result.val_images, 1, s) / 3.0;
   for (int s : finetune_sizes(config, config.train_size)) post_cost += pass_cost(result.finetune_images, 1, s) / 3.0;
   std::vector<int> trained_at(static_cast<std::size_t>(config.seeds));
   for (int k = 0; k < config.seeds; ++k) {
-    DemoConfig seeded = config;
-    seeded.seed = config.seed + static_cast<std::uint64_t>(k);
+    const DemoConfig& c = seeded[static_cast<std::size_t>(k)];
     DemoSeedRun& run = result.runs[static_cast<std::size_t>(k)];
-    run.seed = seeded.seed;
     if (config.claim_size > 0) {
-      tasks.push_back({[seeded, &d, &run](const Reporter& r) { run_at_claim_size(seeded, d, run, r); }, -1,
+      tasks.push_back({[&c, &d, &run](const Reporter& r) { run_at_claim_size(c, d, run, r); }, -1,
                        pass_cost(result.train_images, config.train_epochs, config.claim_size)});
     }
     trained_at[static_cast<std::size_t>(k)] = static_cast<int>(tasks.size());
-    tasks.push_back({[seeded, &d, &run](const Reporter& r) { train_low_resolution(seeded, d, run, r); }, -1,
+    tasks.push_back({[&c, &d, &run](const Reporter& r) { train_low_resolution(c, d, run, r); }, -1,
                      pass_cost(result.train_images, config.train_epochs, config.train_size)});
   }
   for (int k = 0; k < config.seeds; ++k) {
-    DemoConfig seeded = config;
-    seeded.seed = config.seed + static_cast<std::uint64_t>(k);
+    const DemoConfig& c = seeded[static_cast<std::size_t>(k)];
     DemoSeedRun& run = result.runs[static_cast<std::size_t>(k)];
-    tasks.push_back({[seeded, &d, &run](const Reporter& r) { sweep_and_finetune(seeded, d, run, r); },
+    tasks.push_back({[&c, &d, &run](const Reporter& r) { sweep_and_finetune(c, d, run, r); },
                      trained_at[static_cast<std::size_t>(k)], post_cost});
   }
   const int threads = torch::get_num_threads();
