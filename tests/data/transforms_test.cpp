@@ -162,6 +162,30 @@ TEST(GeometryTest, V2ShiftedCenterCropMatchesFixRes) {
   }
 }
 
+// Every value of every channel, in an odd number of pixels (the vector loops' tail), both layouts,
+// against ToTensor + Normalize (tools/fixtures/images.py make_normalize_every_value).
+TEST(NormalizeTest, EveryValueMatchesTorchvisionInBothLayouts) {
+  Image img(1, 259);
+  for (int x = 0; x < 259; ++x) {
+    const int v = x % 256;
+    img.pixels[3 * x] = static_cast<std::uint8_t>(v);
+    img.pixels[3 * x + 1] = static_cast<std::uint8_t>(255 - v);
+    img.pixels[3 * x + 2] = static_cast<std::uint8_t>((37 * v) % 256);
+  }
+  for (const auto& [tag, norm] : {std::pair{"imagenet", Normalization::imagenet()}, std::pair{"half", Normalization::half()}}) {
+    const io::NpyArray expected = io::read_npy(image_fixture(std::string("ops/normalize_every_") + tag + ".npy"));
+    ASSERT_EQ(expected.shape, (std::vector<std::int64_t>{3, 1, 259}));
+    std::vector<float> chw(expected.numel()), hwc(expected.numel());
+    to_tensor_normalize(img, norm, chw.data(), Layout::CHW);
+    to_tensor_normalize(img, norm, hwc.data(), Layout::HWC);
+    const float* e = expected.as<float>();
+    for (std::size_t i = 0; i < chw.size(); ++i) {
+      ASSERT_EQ(std::memcmp(&chw[i], &e[i], sizeof(float)), 0) << tag << " CHW value " << i;
+      ASSERT_EQ(std::memcmp(&hwc[(i % 259) * 3 + i / 259], &e[i], sizeof(float)), 0) << tag << " HWC value " << i;
+    }
+  }
+}
+
 TEST(NormalizeTest, MatchesToTensorNormalizeBitExactly) {
   const Image img = sub_image(source(), ops().at("normalize_source"));
   for (const auto& c : ops().at("normalize")) {
