@@ -8,9 +8,9 @@
 #     absolute difference of the uint8 test views (bench/fast_decode_views.py, PIL: fixres's two
 #     paths are bit-identical to PIL's full decode and to PIL's draft).
 #  3. Top-1 of a trained network: `fixres demo --quick --train-images 60000 --epochs 2`'s network
-#     (Fashion-MNIST, trained at 32 px on 40x40 canvases, ~2 minutes) on the 10,000 test images centred on the canvas and upscaled to 160x160
-#     JPEGs (bench/fashion_jpegs.py), `fixres evaluate` at 40 px exact and with --fast-decode:
-#     both top-1 and the images whose prediction changes.
+#     (Fashion-MNIST, trained at 32 px on 40x40 canvases, ~2 minutes) on the 10,000 test images
+#     centred on the canvas and upscaled to 160x160 JPEGs (bench/fashion_jpegs.py), `fixres
+#     extract` at 40 px exact and with --fast-decode: both top-1 and the predictions that change.
 #   bench/fast_decode.sh [BUILD_DIR] [IMAGES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +33,6 @@ for spec in "photos 128" "photos 160" "large 224" "large 128"; do
   exact=$(for r in $(seq "$REPEAT"); do "$work/loader_bench" "$work/$1" test "$2" 1 32; done | awk '{print $8}' | best)
   fast=$(for r in $(seq "$REPEAT"); do "$work/loader_bench" "$work/$1" fast "$2" 1 32; done | awk '{print $8}' | best)
   views=$($PY bench/fast_decode_views.py "$work/$1" "$2")
-  label="$1@$2"
   [ "$1" = photos ] && label="500x375@$2" || label="1000x750@$2"
   printf "%-22s %13.1f %13.1f %6.2fx   %s\n" "$label" "$exact" "$fast" "$(echo "$fast / $exact" | bc -l)" \
     "$(echo "$views" | awk '{printf "%d of %d / %s / %s", $4, $2, $6, $8}')"

@@ -54,7 +54,7 @@ TEST(PixelCacheTest, ImagesMoveBetweenThreads) {
 }
 
 TEST(BatchPoolTest, ReusesOnlyTensorsNobodyHolds) {
-  BatchPool pool(4, 8, false, 2);
+  BatchPool pool(4, 8, false, false, 2);
   const void* first = nullptr;
   {
     torch::Tensor a = pool.acquire(4);
@@ -81,7 +81,7 @@ TEST(BatchPoolTest, ReusesOnlyTensorsNobodyHolds) {
 }
 
 TEST(BatchPoolTest, ChannelsLastTensorsKeepTheirFormat) {
-  BatchPool pool(2, 6, true, 1);
+  BatchPool pool(2, 6, true, false, 1);
   for (int i = 0; i < 2; ++i) {
     EXPECT_TRUE(pool.acquire(2).is_contiguous(at::MemoryFormat::ChannelsLast));
   }

@@ -2,13 +2,13 @@
 
 namespace fixres::data {
 
-BatchPool::BatchPool(std::int64_t rows, std::int64_t size, bool channels_last, std::size_t capacity)
-    : rows_(rows), size_(size), channels_last_(channels_last), capacity_(capacity) {
+BatchPool::BatchPool(std::int64_t rows, std::int64_t size, bool channels_last, bool pinned, std::size_t capacity)
+    : rows_(rows), size_(size), channels_last_(channels_last), pinned_(pinned), capacity_(pinned ? 0 : capacity) {
   TORCH_CHECK(rows > 0 && size > 0, "BatchPool: rows and size must be positive");
 }
 
 torch::Tensor BatchPool::allocate(std::int64_t rows) const {
-  auto options = torch::TensorOptions().dtype(torch::kFloat32);
+  auto options = torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(pinned_);
   if (channels_last_) options = options.memory_format(at::MemoryFormat::ChannelsLast);
   return torch::empty({rows, 3, size_, size_}, options);
 }

@@ -6,7 +6,7 @@
 ///
 /// A tensor is reused only when nothing outside the pool refers to it or to its storage (no
 /// tensor, no view): a batch the consumer still holds, or copied into a cache by reference, is
-/// never overwritten. Page-locked (CUDA) batches are not pooled: an asynchronous copy from one
+/// never overwritten. Page-locked (CUDA) batches are never kept: an asynchronous copy from one
 /// may still be running when the consumer drops it; CUDA's host allocator tracks that itself.
 
 #include <torch/torch.h>
@@ -20,8 +20,8 @@ namespace fixres::data {
 class BatchPool {
  public:
   /// Keeps at most `capacity` tensors of shape {rows, 3, size, size}; `channels_last` sets their
-  /// memory format.
-  BatchPool(std::int64_t rows, std::int64_t size, bool channels_last, std::size_t capacity);
+  /// memory format; `pinned` allocates them page-locked and keeps none.
+  BatchPool(std::int64_t rows, std::int64_t size, bool channels_last, bool pinned, std::size_t capacity);
 
   /// A tensor of shape {rows, 3, size, size} (rows <= the pool's): when rows is the pool's, a
   /// pooled one that nobody else holds, else a new one (kept in the pool while it has room); a
@@ -38,6 +38,7 @@ class BatchPool {
   std::int64_t rows_;
   std::int64_t size_;
   bool channels_last_;
+  bool pinned_;
   std::size_t capacity_;
   mutable std::mutex mutex_;
   std::vector<torch::Tensor> tensors_;

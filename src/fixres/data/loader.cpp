@@ -28,11 +28,9 @@ Loader::Loader(std::shared_ptr<const Dataset> dataset, std::shared_ptr<const Sam
   TORCH_CHECK(options_.workers >= 0, "Loader: workers must be >= 0, got ", options_.workers);
   TORCH_CHECK(options_.prefetch_batches >= 1, "Loader: prefetch_batches must be >= 1, got ", options_.prefetch_batches);
   if (options_.pin_memory && !torch::cuda::is_available()) options_.pin_memory = false;
-  if (!options_.pin_memory) {
-    // Batches in flight (prefetch_batches, one more being started) and the consumer's one or two.
-    pool_ = std::make_unique<BatchPool>(options_.batch_size, pipeline_.output_size(), options_.channels_last,
-                                        static_cast<std::size_t>(options_.prefetch_batches) + 3);
-  }
+  // Batches in flight (prefetch_batches, one more being started) and the consumer's one or two.
+  pool_ = std::make_unique<BatchPool>(options_.batch_size, pipeline_.output_size(), options_.channels_last,
+                                      options_.pin_memory, static_cast<std::size_t>(options_.prefetch_batches) + 3);
 }
 
 Loader::~Loader() { stop_workers(); }
@@ -85,14 +83,7 @@ std::unique_ptr<Loader::Slot> Loader::make_slot(std::int64_t batch) const {
   slot->first = batch * options_.batch_size;
   slot->rows = std::min(options_.batch_size, samples_ - slot->first);
   slot->remaining = slot->rows;
-  if (pool_) {
-    slot->images = pool_->acquire(slot->rows);
-  } else {
-    const std::int64_t s = pipeline_.output_size();
-    auto opts = torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(true);
-    if (options_.channels_last) opts = opts.memory_format(at::MemoryFormat::ChannelsLast);
-    slot->images = torch::empty({slot->rows, 3, s, s}, opts);
-  }
+  slot->images = pool_->acquire(slot->rows);
   slot->data = slot->images.data_ptr<float>();
   slot->ok.assign(static_cast<std::size_t>(slot->rows), 0);
   slot->errors.resize(static_cast<std::size_t>(slot->rows));

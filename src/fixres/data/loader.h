@@ -92,7 +92,7 @@ class Loader {
   Pipeline pipeline_;
   LoaderOptions options_;
   std::function<void(const SkippedImage&)> on_skip_;
-  std::unique_ptr<BatchPool> pool_;  // null for page-locked batches
+  std::unique_ptr<BatchPool> pool_;  // keeps nothing for page-locked batches
 
   // Current epoch.
   std::int64_t epoch_ = 0;

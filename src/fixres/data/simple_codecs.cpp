@@ -31,7 +31,6 @@ long read_netpbm_field(const std::uint8_t* data, std::size_t size, std::size_t& 
   return value;
 }
 
-
 }  // namespace
 
 Image decode_netpbm(const std::uint8_t* data, std::size_t size, const std::string& name) {
